@@ -1,0 +1,108 @@
+"""Evidence a person can replay: one HTTP exchange, token redacted, with a curl line."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+
+from harness.secrets import REDACTED, TOKEN_ENV, redact_text
+
+__all__ = ["Exchange", "MAX_BODY_CHARS"]
+
+MAX_BODY_CHARS = 4000
+_SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_BODY_CHARS:
+        return text
+    return text[:MAX_BODY_CHARS] + f"... [{len(text) - MAX_BODY_CHARS} more chars]"
+
+
+def _safe_headers(headers: httpx.Headers) -> dict[str, str]:
+    return {
+        k: (f"Bearer {REDACTED}" if k.lower() == "authorization" else REDACTED)
+        if k.lower() in _SECRET_HEADERS
+        else v
+        for k, v in headers.items()
+    }
+
+
+def _body_text(content: bytes, content_type: str) -> str:
+    if not content:
+        return ""
+    if content_type and not any(t in content_type for t in ("json", "text", "xml")):
+        return f"<{len(content)} bytes of {content_type}>"
+    return redact_text(content.decode("utf-8", errors="replace"))
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A request and what came back (or the transport error), safe to print and store."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str
+    status_code: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
+    error: str | None = None
+    sent_at: float | None = None
+    received_at: float | None = None
+
+    @classmethod
+    def of(
+        cls,
+        request: httpx.Request,
+        response: httpx.Response | None = None,
+        *,
+        error: str | None = None,
+        sent_at: float | None = None,
+        received_at: float | None = None,
+    ) -> Exchange:
+        req_type = request.headers.get("content-type", "")
+        body = _body_text(request.content if request.stream is not None else b"", req_type)
+        return cls(
+            method=request.method,
+            url=str(request.url),
+            request_headers=_safe_headers(request.headers),
+            request_body=_clip(body),
+            status_code=None if response is None else response.status_code,
+            response_headers={} if response is None else _safe_headers(response.headers),
+            response_body=""
+            if response is None
+            else _clip(_body_text(response.content, response.headers.get("content-type", ""))),
+            error=None if error is None else redact_text(error),
+            sent_at=sent_at,
+            received_at=received_at,
+        )
+
+    def curl(self) -> str:
+        """A shell line that replays the request; the token comes from the environment."""
+        parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]
+        for name, value in self.request_headers.items():
+            lname = name.lower()
+            if lname == "authorization":
+                parts += ["-H", f'"Authorization: Bearer ${TOKEN_ENV}"']
+            elif lname in {"content-type", "accept"}:
+                parts += ["-H", shlex.quote(f"{name}: {value}")]
+        if self.request_body:
+            parts += ["--data-raw", shlex.quote(self.request_body)]
+        return " ".join(parts)
+
+    def response_json(self) -> Any:
+        """The response body parsed as JSON, or None."""
+        try:
+            return json.loads(self.response_body)
+        except ValueError:
+            return None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["curl"] = self.curl()
+        return data
