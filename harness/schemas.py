@@ -8,7 +8,7 @@ no second copy.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -55,7 +55,7 @@ def _read(filename: str) -> dict[str, Any]:
     return data
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> dict[str, Any]:
     """One schema by short name (`input`, `status-response`, ...)."""
     if name not in SCHEMA_NAMES:
@@ -77,10 +77,10 @@ def registry() -> Registry:
         schema = load(name)
         resource = DRAFT202012.create_resource(schema)
         resources_.append((schema["$id"], resource))
-    return Registry().with_resources(resources_)  # type: ignore[no-any-return]
+    return Registry().with_resources(resources_)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Draft202012Validator:
     """A 2020-12 validator for one schema, with format checking (`uri`) switched on."""
     return Draft202012Validator(

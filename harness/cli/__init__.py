@@ -39,8 +39,8 @@ class HarnessUsage(HarnessError):
     pass
 
 
-def _not_built(name: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(add_help=False)
+def _not_built(name: str) -> _Parser:
+    parser = _Parser(add_help=False)
     parser.set_defaults(handler=lambda _args: _say_not_built(name))
     return parser
 

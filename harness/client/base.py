@@ -1,0 +1,119 @@
+"""What the sync and async clients share: settings, auth headers, exchange listeners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from harness.client.protocol import DEFAULT_BASE_URL, MODEL_ID, Call
+from harness.client.records import JobStatus, Poll
+from harness.client.retry import NO_RETRY, RetryPolicy
+from harness.errors import TransportError, UsageError
+from harness.evidence import Exchange
+from harness.secrets import Token
+
+__all__ = ["ClientSettings", "ExchangeListener", "Reply"]
+
+ExchangeListener = Callable[[Exchange], None]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A raw answer with its evidence and timing; nothing interpreted yet."""
+
+    call: Call
+    response: httpx.Response
+    exchange: Exchange
+    sent_at: float
+    received_at: float
+    attempts: int = 1
+
+    def json(self) -> Any:
+        try:
+            return self.response.json()
+        except ValueError:
+            return None
+
+
+class ClientSettings:
+    """Base URL, token, strictness and retry rules: everything but the I/O."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | Token | None = None,
+        *,
+        model_id: str = MODEL_ID,
+        strict: bool = False,
+        retry: RetryPolicy | None = None,
+        listeners: list[ExchangeListener] | None = None,
+    ) -> None:
+        base_url = base_url or DEFAULT_BASE_URL
+        try:
+            url = httpx.URL(base_url)
+        except httpx.InvalidURL:
+            raise UsageError(f"malformed base URL {base_url!r}") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise UsageError(f"base URL must be http(s)://host[:port], got {base_url!r}")
+        self.base_url = str(url).rstrip("/")
+        self.token = Token.from_env_or(token)
+        self.model_id = model_id
+        self.strict = strict
+        self.retry = retry or RetryPolicy()
+        self.listeners = list(listeners or [])
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.base_url!r}, token={self.token!r})"
+
+    def headers(self, token: Token | bool | None = True) -> dict[str, str]:
+        """Auth header for `token` (True: the client's own; None/False: none at all)."""
+        chosen = self.token if token is True else token or None
+        headers = {"Accept": "application/json"}
+        if isinstance(chosen, Token):
+            headers["Authorization"] = f"Bearer {chosen.reveal()}"
+        return headers
+
+    def retry_for(self, call: Call) -> RetryPolicy:
+        return self.retry if call.safe else NO_RETRY
+
+    def notify(self, exchange: Exchange) -> None:
+        for listener in self.listeners:
+            listener(exchange)
+
+    def transport_error(
+        self, request: httpx.Request, exc: Exception, sent: float, now: float
+    ) -> TransportError:
+        exchange = Exchange.of(
+            request, error=f"{type(exc).__name__}: {exc}", sent_at=sent, received_at=now
+        )
+        self.notify(exchange)
+        message = exchange.error or type(exc).__name__
+        if self.token is not None:
+            message = self.token.scrub(message)
+        return TransportError(
+            f"{request.method} {request.url} failed: {message}",
+            method=request.method,
+            url=str(request.url),
+        )
+
+    @staticmethod
+    def poll_of(reply_or_error: Reply | Exception, sent: float, now: float) -> Poll:
+        """A Poll from a status reply (or from the error that stood in for one)."""
+        if isinstance(reply_or_error, Exception):
+            return Poll(sent, now, None, error=str(reply_or_error))
+        reply = reply_or_error
+        status = None
+        data = reply.json()
+        if 200 <= reply.response.status_code < 300 and isinstance(data, dict):
+            status = JobStatus.parse(data)
+        return Poll(
+            reply.sent_at,
+            reply.received_at,
+            status,
+            error=None if status else f"HTTP {reply.response.status_code}",
+            bytes_sent=len(reply.response.request.content),
+            bytes_received=len(reply.response.content),
+        )
