@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Protocol
 
 from PIL import Image, ImageDraw
@@ -28,6 +28,7 @@ __all__ = [
     "Resolved",
     "decode_image",
     "sample_bytes",
+    "sample_outcome",
     "sample_url",
 ]
 
@@ -128,6 +129,14 @@ def sample_bytes(name: str) -> tuple[bytes, str]:
     return out.getvalue(), ctype
 
 
+@lru_cache(maxsize=64)
+def sample_outcome(name: str, max_bytes: int) -> FetchOutcome:
+    """What fetching the hosted sample `name` gives, without HTTP."""
+    if name not in SAMPLES and name != NOT_AN_IMAGE:
+        return FetchFailure("image_unreachable", "input image URL answered 404")
+    return decode_image(sample_bytes(name)[0], max_bytes)
+
+
 class LocalImageSource:
     """Resolves sample URLs on `base_url` at once; other URLs go to `external` (or fail).
 
@@ -144,18 +153,12 @@ class LocalImageSource:
         self.prefix = sample_url(base_url, "")
         self.max_bytes = max_bytes
         self.external = external
-        self._cache: dict[str, FetchOutcome] = {}
 
     def local(self, url: str) -> FetchOutcome | None:
         """The outcome for a URL this server hosts, or None if it is not one of ours."""
         if not url.startswith(self.prefix):
             return None
-        name = url[len(self.prefix) :]
-        if name not in SAMPLES and name != NOT_AN_IMAGE:
-            return FetchFailure("image_unreachable", "input image URL answered 404")
-        if name not in self._cache:
-            self._cache[name] = decode_image(sample_bytes(name)[0], self.max_bytes)
-        return self._cache[name]
+        return sample_outcome(url[len(self.prefix) :], self.max_bytes)
 
     def start(self, url: str) -> PendingImage:
         found = self.local(url)
