@@ -11,9 +11,10 @@ import httpx
 from harness.client.protocol import DEFAULT_BASE_URL, MODEL_ID, Call
 from harness.client.records import JobStatus, Poll
 from harness.client.retry import NO_RETRY, RetryPolicy
-from harness.errors import TransportError, UsageError
+from harness.errors import TransportError
 from harness.evidence import Exchange
 from harness.secrets import Token
+from harness.urls import checked_base_url
 
 __all__ = ["ClientSettings", "ExchangeListener", "Reply"]
 
@@ -51,14 +52,7 @@ class ClientSettings:
         retry: RetryPolicy | None = None,
         listeners: list[ExchangeListener] | None = None,
     ) -> None:
-        base_url = base_url or DEFAULT_BASE_URL
-        try:
-            url = httpx.URL(base_url)
-        except httpx.InvalidURL:
-            raise UsageError(f"malformed base URL {base_url!r}") from None
-        if url.scheme not in ("http", "https") or not url.host:
-            raise UsageError(f"base URL must be http(s)://host[:port], got {base_url!r}")
-        self.base_url = str(url).rstrip("/")
+        self.base_url = checked_base_url(base_url or DEFAULT_BASE_URL)
         self.token = Token.from_env_or(token)
         self.model_id = model_id
         self.strict = strict

@@ -1,0 +1,47 @@
+"""Command-line options shared by the commands that talk to a server (conform, load, job)."""
+
+from __future__ import annotations
+
+import argparse
+
+from harness.target import EmbeddedOptions
+
+__all__ = ["add_target_options", "embedded_options"]
+
+
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    target = parser.add_argument_group("target (without --base-url: the embedded emulator)")
+    target.add_argument("--base-url", help="API base URL, e.g. https://model-api.runcomfy.net")
+    target.add_argument("--token", help="API token (default: $RUNCOMFY_API_TOKEN)")
+    target.add_argument(
+        "--second-token", help="a second tenant's token (default: $RUNCOMFY_API_TOKEN_2)"
+    )
+    target.add_argument(
+        "--input-image-url",
+        help="image_url for submitted jobs (default: the emulator's sample, else the seed's)",
+    )
+    emu = parser.add_argument_group("embedded emulator")
+    emu.add_argument("--emulator-workers", type=int, default=4, metavar="N", help="GPUs (4)")
+    emu.add_argument(
+        "--emulator-time-per-step",
+        type=float,
+        default=0.02,
+        metavar="S",
+        help="seconds per inference step (0.02: a default job takes ~0.2 s)",
+    )
+    emu.add_argument(
+        "--emulator-fault",
+        action="append",
+        default=[],
+        metavar="NAME[=V]",
+        help="start the emulator with a fault mode (repeatable)",
+    )
+
+
+def embedded_options(args: argparse.Namespace, *, seed: int = 0) -> EmbeddedOptions:
+    return EmbeddedOptions(
+        workers=args.emulator_workers,
+        time_per_step=args.emulator_time_per_step,
+        seed=seed,
+        faults=tuple(args.emulator_fault),
+    )

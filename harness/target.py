@@ -1,0 +1,112 @@
+"""What a run talks to: a real server at `--base-url`, or the embedded emulator.
+
+Nothing downstream may assume it is talking to our own emulator: commands receive a `Target`
+and only `Target.embedded` (or a ground-truth URL) tells them so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from harness import schemas
+from harness.errors import UsageError
+from harness.secrets import Token
+from harness.urls import checked_base_url, is_loopback
+
+__all__ = ["EmbeddedOptions", "Target", "default_public_image_url", "is_loopback", "open_target"]
+
+GROUND_TRUTH_PATH = "/_emulator/jobs"
+
+
+def default_public_image_url() -> str:
+    """The seed's public example image: the input schema's own default for `image_url`."""
+    url: str = schemas.load("input")["properties"]["image_url"]["default"]
+    return url
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str
+    token: Token | None
+    second_token: Token | None
+    input_image_url: str
+    embedded: bool = False
+
+    @property
+    def loopback(self) -> bool:
+        return is_loopback(self.base_url)
+
+    @property
+    def ground_truth_url(self) -> str | None:
+        """Emulator-only: each job's true submit/start/finish times."""
+        return self.base_url + GROUND_TRUTH_PATH if self.embedded else None
+
+
+@dataclass(frozen=True)
+class EmbeddedOptions:
+    """How to start the embedded emulator when no `--base-url` is given."""
+
+    workers: int = 4
+    time_per_step: float = 0.02
+    seed: int = 0
+    faults: Sequence[str] = field(default_factory=tuple)
+    retention: float = 3600.0
+
+
+@contextmanager
+def open_target(
+    base_url: str | None = None,
+    token: str | Token | None = None,
+    second_token: str | Token | None = None,
+    input_image_url: str | None = None,
+    embedded: EmbeddedOptions | None = None,
+    *,
+    require_token: bool = True,
+) -> Iterator[Target]:
+    """Yield the target; an embedded emulator lives exactly as long as the `with` block."""
+    if base_url is not None:
+        url = checked_base_url(base_url)
+        resolved = Token.from_env_or(token)
+        if resolved is None and require_token:
+            raise UsageError("no token: pass --token or set RUNCOMFY_API_TOKEN")
+        second = Token.from_env_or(second_token, env="RUNCOMFY_API_TOKEN_2")
+        yield Target(url, resolved, second, input_image_url or default_public_image_url())
+        return
+    yield from _embedded(embedded or EmbeddedOptions(), token, second_token, input_image_url)
+
+
+def _embedded(
+    options: EmbeddedOptions,
+    token: str | Token | None,
+    second_token: str | Token | None,
+    input_image_url: str | None,
+) -> Iterator[Target]:
+    # Imported here: a run against a real server never loads the emulator (or uvicorn).
+    from harness.emulator import EmulatorServer
+    from harness.model import DEFAULT_TOKENS, FaultSet, ModelConfig, ServiceTimes
+
+    tokens = tuple(
+        str(t.reveal() if isinstance(t, Token) else t) for t in (token, second_token) if t
+    )
+    try:
+        config = ModelConfig(
+            tokens=tokens or DEFAULT_TOKENS,
+            workers=options.workers,
+            times=ServiceTimes(time_per_step=options.time_per_step),
+            seed=options.seed,
+            retention=options.retention,
+        )
+    except ValueError as exc:
+        raise UsageError(f"embedded emulator: {exc}") from None
+    faults = FaultSet.parse(options.faults, seed=options.seed)
+    with EmulatorServer(config, faults) as server:
+        first, *rest = config.tokens
+        yield Target(
+            server.base_url,
+            Token(first),
+            Token(rest[0]) if rest else None,
+            input_image_url or server.sample_url(),
+            embedded=True,
+        )
