@@ -44,7 +44,9 @@ def test_submit_posts_input_with_bearer_token(client: Client, router: respx.Mock
         ("canceled", Phase.CANCELLED),
     ],
 )
-def test_status_vocabulary(client: Client, router: respx.MockRouter, word: str, phase: Phase) -> None:
+def test_status_vocabulary(
+    client: Client, router: respx.MockRouter, word: str, phase: Phase
+) -> None:
     router.get("/v1/requests/r1/status").respond(200, json=status_body("r1", word, 0))
     status = client.status("r1")
     assert status.phase is phase
@@ -55,7 +57,9 @@ def test_status_vocabulary(client: Client, router: respx.MockRouter, word: str, 
     ("word", "phase"),
     [("succeeded", Phase.SUCCEEDED), ("failed", Phase.FAILED), ("in_progress", Phase.RUNNING)],
 )
-def test_result_vocabulary(client: Client, router: respx.MockRouter, word: str, phase: Phase) -> None:
+def test_result_vocabulary(
+    client: Client, router: respx.MockRouter, word: str, phase: Phase
+) -> None:
     body = {"request_id": "r1", "status": word, "created_at": "2026-01-01T00:00:00Z"}
     if word == "succeeded":
         body["output"] = {"images": ["https://cdn.test/out.png"]}
@@ -80,7 +84,12 @@ def test_cancel_is_202_with_outcome(client: Client, router: respx.MockRouter, ou
         (401, {"error_code": 400004, "error_message": "bad token"}, AuthError, 400004),
         (403, {"error_code": 403001, "message": "denied"}, AuthError, 403001),
         (404, {"error_code": 404001, "error_message": "unknown request"}, NotFound, 404001),
-        (422, {"error_code": 422001, "error": "bad", "detail": [{"loc": ["body", "x"]}]}, InvalidInput, 422001),
+        (
+            422,
+            {"error_code": 422001, "error": "bad", "detail": [{"loc": ["body", "x"]}]},
+            InvalidInput,
+            422001,
+        ),
         (400, {"error_code": 400001, "error_message": "unknown model"}, InvalidInput, 400001),
         (429, {"error_code": 429001, "error_message": "slow down"}, RateLimited, 429001),
         (502, "<html>bad gateway</html>", ServerError, None),
@@ -107,7 +116,9 @@ def test_error_mapping(
 def test_strict_mode_raises_schema_violation_with_evidence(
     client: Client, router: respx.MockRouter
 ) -> None:
-    router.get("/v1/requests/r1/status").respond(200, json={"request_id": "r1", "status": "running"})
+    router.get("/v1/requests/r1/status").respond(
+        200, json={"request_id": "r1", "status": "running"}
+    )
     assert client.status("r1").phase is Phase.UNKNOWN  # lenient by default
     client.strict = True
     with pytest.raises(SchemaViolation) as caught:
@@ -118,7 +129,9 @@ def test_strict_mode_raises_schema_violation_with_evidence(
 
 
 def test_request_ids_are_path_quoted(client: Client, router: respx.MockRouter) -> None:
-    route = router.get(url__regex=r".*/status$").respond(200, json=status_body("a/b", "in_queue", 1))
+    route = router.get(url__regex=r".*/status$").respond(
+        200, json=status_body("a/b", "in_queue", 1)
+    )
     client.status("a/b")
     assert route.calls.last.request.url.raw_path == b"/v1/requests/a%2Fb/status"
 

@@ -18,21 +18,27 @@ from .conftest import BASE, TOKEN, status_body
 
 
 def test_submit_is_never_retried(client: Client, router: respx.MockRouter) -> None:
-    route = router.post("/v1/models/nvidia/chrono-edit/lora").respond(503, json={"error_code": 503001, "error": "busy"})
+    route = router.post("/v1/models/nvidia/chrono-edit/lora").respond(
+        503, json={"error_code": 503001, "error": "busy"}
+    )
     with pytest.raises(ServerError):
         client.submit({"image_url": "u", "prompt": "p"})
     assert route.call_count == 1
 
 
 def test_submit_connection_error_is_not_retried(client: Client, router: respx.MockRouter) -> None:
-    route = router.post("/v1/models/nvidia/chrono-edit/lora").mock(side_effect=httpx.ConnectError("refused"))
+    route = router.post("/v1/models/nvidia/chrono-edit/lora").mock(
+        side_effect=httpx.ConnectError("refused")
+    )
     with pytest.raises(TransportError):
         client.submit({"image_url": "u", "prompt": "p"})
     assert route.call_count == 1
 
 
 def test_cancel_is_not_retried(client: Client, router: respx.MockRouter) -> None:
-    route = router.post("/v1/requests/r1/cancel").respond(500, json={"error_code": 500001, "error": "x"})
+    route = router.post("/v1/requests/r1/cancel").respond(
+        500, json={"error_code": 500001, "error": "x"}
+    )
     with pytest.raises(ServerError):
         client.cancel("r1")
     assert route.call_count == 1
@@ -42,7 +48,9 @@ def test_cancel_is_not_retried(client: Client, router: respx.MockRouter) -> None
     "failure",
     [
         httpx.Response(503, json={"error_code": 503001, "error": "busy"}),
-        httpx.Response(429, json={"error_code": 429001, "error": "slow"}, headers={"Retry-After": "2"}),
+        httpx.Response(
+            429, json={"error_code": 429001, "error": "slow"}, headers={"Retry-After": "2"}
+        ),
         httpx.ConnectError("refused"),
         httpx.ReadTimeout("slow"),
     ],
@@ -63,17 +71,28 @@ def test_status_is_retried_then_succeeds(
 
 
 def test_status_retries_are_bounded(client: Client, router: respx.MockRouter) -> None:
-    route = router.get("/v1/requests/r1/status").respond(503, json={"error_code": 503001, "error": "busy"})
+    route = router.get("/v1/requests/r1/status").respond(
+        503, json={"error_code": 503001, "error": "busy"}
+    )
     with pytest.raises(ServerError):
         client.status("r1")
     assert route.call_count == 3  # RetryPolicy(attempts=3)
 
 
 def test_token_never_in_repr_errors_or_evidence(router: respx.MockRouter) -> None:
-    router.get("/v1/requests/r1/status").mock(side_effect=httpx.ConnectError(f"boom Bearer {TOKEN}"))
+    router.get("/v1/requests/r1/status").mock(
+        side_effect=httpx.ConnectError(f"boom Bearer {TOKEN}")
+    )
     seen: list[Exchange] = []
     http = httpx.Client()
-    client = Client(BASE, TOKEN, http=http, clock=VirtualClock(), retry=RetryPolicy(attempts=1), listeners=[seen.append])
+    client = Client(
+        BASE,
+        TOKEN,
+        http=http,
+        clock=VirtualClock(),
+        retry=RetryPolicy(attempts=1),
+        listeners=[seen.append],
+    )
     assert TOKEN not in repr(client)
     assert TOKEN not in repr(client.token)
     assert TOKEN not in str(client.token)
@@ -98,7 +117,9 @@ def test_token_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_no_token_sends_no_authorization(router: respx.MockRouter) -> None:
-    route = router.get("/v1/requests/r1/status").respond(401, json={"error_code": 400004, "error": "no"})
+    route = router.get("/v1/requests/r1/status").respond(
+        401, json={"error_code": 400004, "error": "no"}
+    )
     with httpx.Client() as http:
         client = Client(BASE, None, http=http, clock=VirtualClock())
         client.token = None

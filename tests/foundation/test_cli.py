@@ -25,6 +25,11 @@ def test_bad_flag_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_console_script_runs_without_importing_locust() -> None:
-    code = "import sys, harness, harness.cli; harness.cli.build_parser(); print('locust' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys, harness, harness.cli; harness.cli.build_parser(); "
+        "print('locust' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "False"

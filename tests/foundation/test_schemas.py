@@ -18,7 +18,13 @@ from harness import schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_INPUT_PROPERTIES = {
-    "image_url", "prompt", "num_inference_steps", "enable_prompt_expansion", "resolution", "seed", "output_format",
+    "image_url",
+    "prompt",
+    "num_inference_steps",
+    "enable_prompt_expansion",
+    "resolution",
+    "seed",
+    "output_format",
 }
 
 
@@ -82,7 +88,16 @@ def test_openapi_document_is_valid_and_every_ref_resolves() -> None:
 @pytest.mark.slow
 def test_installed_wheel_finds_its_schemas(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path / "dist"), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )

@@ -34,7 +34,9 @@ def test_loopback_detection(url: str, loopback: bool) -> None:
     assert is_loopback(checked_base_url(url)) is loopback
 
 
-@pytest.mark.parametrize("url", ["http://[bad", "ftp://host", "localhost:80", "http://a b", "http://"])
+@pytest.mark.parametrize(
+    "url", ["http://[bad", "ftp://host", "localhost:80", "http://a b", "http://"]
+)
 def test_malformed_base_urls(url: str) -> None:
     with pytest.raises(UsageError):
         checked_base_url(url)
@@ -63,7 +65,9 @@ def test_embedded_target_is_a_live_loopback_emulator() -> None:
         assert sock.connect_ex(("127.0.0.1", int(url.rsplit(":", 1)[1]))) != 0
 
 
-def test_job_command_runs_one_job_on_the_embedded_emulator(capsys: pytest.CaptureFixture[str]) -> None:
+def test_job_command_runs_one_job_on_the_embedded_emulator(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["job", "--poll", "0.05", "--json", "--input", '{"output_format": "png"}']) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["result"]["status"] == "succeeded"
@@ -72,7 +76,9 @@ def test_job_command_runs_one_job_on_the_embedded_emulator(capsys: pytest.Captur
     assert "emulator-token" not in json.dumps(report)
 
 
-def test_job_command_against_a_dead_port_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_job_command_against_a_dead_port_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code = main(["job", "--base-url", f"http://127.0.0.1:{free_port()}", "--token", "sekrit"])
     err = capsys.readouterr().err
     assert code == 2
