@@ -59,6 +59,10 @@ class ClientSettings:
         self.retry = retry or RetryPolicy()
         self.listeners = list(listeners or [])
 
+    def now(self) -> float:
+        """Wall-clock epoch seconds on the client's (injected) clock."""
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r}, token={self.token!r})"
 

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from harness.client.base import ClientSettings, Reply
-from harness.client.policies import FixedInterval, PollPolicy
-from harness.client.protocol import Call, parse_error
+from harness.client.flows import Flow, Send, call_flow, new_history, request_flow, wait_flow
+from harness.client.policies import PollPolicy
+from harness.client.protocol import Call
 from harness.client.records import CancelAck, History, JobResult, JobStatus, RunOutcome, SubmitAck
-from harness.client.waiting import Waiter
 from harness.clock import Clock, SystemClock
-from harness.errors import JobTimeout, TransportError
-from harness.evidence import Exchange
 from harness.secrets import Token
 
 __all__ = ["Client"]
+
+T = TypeVar("T")
 
 
 class Client(ClientSettings):
@@ -41,6 +41,9 @@ class Client(ClientSettings):
         self.http = http or httpx.Client(timeout=timeout)
         self.clock: Clock = clock or SystemClock()
 
+    def now(self) -> float:
+        return self.clock.now()
+
     def close(self) -> None:
         if self._owns_http:
             self.http.close()
@@ -51,36 +54,29 @@ class Client(ClientSettings):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- raw access: every call goes through here --------------------------------------
+    def _drive(self, flow: Flow[T]) -> T:
+        outcome: Any = None
+        while True:
+            try:
+                step = flow.send(outcome)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            if isinstance(step, Send):
+                try:
+                    outcome = self.http.send(step.request)
+                except httpx.TransportError as exc:
+                    outcome = exc
+            else:
+                self.clock.sleep(step.seconds)
+                outcome = None
+
     def request(self, call: Call, *, token: Token | bool | None = True) -> Reply:
         """Send one call (retrying only safe ones); the answer is not interpreted."""
-        policy = self.retry_for(call)
-        attempt = 0
-        while True:
-            attempt += 1
-            request = call.build(self.http, self.base_url, self.headers(token))
-            sent = self.clock.now()
-            try:
-                response = self.http.send(request)
-            except httpx.TransportError as exc:
-                error = self.transport_error(request, exc, sent, self.clock.now())
-                if not policy.should_retry(attempt, None):
-                    raise error from None
-                self.clock.sleep(policy.delay(attempt))
-                continue
-            received = self.clock.now()
-            exchange = Exchange.of(request, response, sent_at=sent, received_at=received)
-            self.notify(exchange)
-            if policy.should_retry(attempt, response.status_code):
-                self.clock.sleep(policy.delay(attempt, response.headers.get("retry-after")))
-                continue
-            return Reply(call, response, exchange, sent, received, attempt)
+        return self._drive(request_flow(self, self.http, call, token))
 
     def _call(self, call: Call) -> dict[str, Any]:
-        reply = self.request(call)
-        return call.interpret(reply.response, reply.exchange, strict=self.strict)
+        return self._drive(call_flow(self, self.http, call))
 
-    # -- the four endpoints ----------------------------------------------------------------
     def submit(self, body: Any) -> SubmitAck:
         """Create a job. Never retried: a second POST could create (and bill) a second job."""
         return SubmitAck.parse(self._call(Call.submit(body, self.model_id)))
@@ -94,12 +90,11 @@ class Client(ClientSettings):
     def cancel(self, request_id: str) -> CancelAck:
         return CancelAck.parse(self._call(Call.on_request("cancel", request_id)))
 
-    # -- flows -------------------------------------------------------------------------------
     def submit_timed(self, body: Any) -> tuple[SubmitAck, History]:
         """Submit, recording `submit_sent`/`submit_acked` for the job's history."""
-        sent = self.clock.now()
+        sent = self.now()
         ack = self.submit(body)
-        return ack, History(ack.request_id, submit_sent=sent, submit_acked=self.clock.now())
+        return ack, History(ack.request_id, submit_sent=sent, submit_acked=self.now())
 
     def wait(
         self,
@@ -110,25 +105,15 @@ class Client(ClientSettings):
         raise_on_timeout: bool = True,
     ) -> History:
         """Poll `/status` until a terminal state; every poll lands in the returned history."""
-        if isinstance(history, str):
-            now = self.clock.now()
-            history = History(history, submit_sent=now, submit_acked=now)
-        waiter = Waiter(history, policy or FixedInterval(1.0), timeout)
-        call = Call.on_request("status", history.request_id)
-        while (pause := waiter.next_sleep(self.clock.now())) is not None:
-            self.clock.sleep(pause)
-            sent = self.clock.now()
-            try:
-                reply = self.request(call)
-            except TransportError as exc:
-                waiter.record(self.poll_of(exc, sent, self.clock.now()))
-                continue
-            if reply.response.status_code >= 400:
-                raise parse_error(reply.response, reply.exchange)
-            waiter.record(self.poll_of(reply, sent, reply.received_at))
-        if not history.terminal and raise_on_timeout:
-            raise JobTimeout(history.request_id, timeout, history)
-        return history
+        flow = wait_flow(
+            self,
+            self.http,
+            new_history(self, history),
+            policy,
+            timeout=timeout,
+            raise_on_timeout=raise_on_timeout,
+        )
+        return self._drive(flow)
 
     def run(
         self, body: Any, policy: PollPolicy | None = None, *, timeout: float = 600.0
