@@ -1,0 +1,182 @@
+"""Job-level figures into Locust's stats (request_type "JOB"), and HDR histograms and job
+records from workers to the master via report_to_master / worker_report.
+
+Importing this module registers the listeners on Locust's global event hooks, as a
+locustfile would; it imports locust and must only be imported inside a Locust process.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from locust import events
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+
+from harness.load.book import JobBook
+from harness.load.histograms import MetricHistograms, unit_of
+from harness.load.jobs import JobRecord
+from harness.load.locust_options import add_options
+from harness.load.metrics import metrics_of
+from harness.load.results import RunResults
+
+__all__ = ["book_for", "fire_job_metrics"]
+
+_log = logging.getLogger("harness.load")
+_PAYLOAD = "chronoedit_harness"
+
+
+class _State:
+    """The process's one book, plus the delta a worker has not yet sent to its master."""
+
+    book: JobBook | None = None
+    delta_records: list[dict[str, Any]] = []
+    delta_hists = MetricHistograms()
+    master_results: RunResults | None = None
+
+
+def fire_job_metrics(environment: Environment, rec: JobRecord) -> None:
+    """One Locust 'request' per job-level metric: durations in ms, counts as plain numbers."""
+    size = rec.bytes_sent + rec.bytes_received
+    request: Any = environment.events.request  # Locust's EventHook.fire is untyped
+    for metric, value in metrics_of(rec):
+        shown = value * 1000 if unit_of(metric) == "s" else value
+        name = metric if unit_of(metric) == "s" else f"{metric} (count)"
+        request.fire(
+            request_type="JOB",
+            name=name,
+            response_time=shown,
+            response_length=size if metric == "end_to_end" else 0,
+            exception=None,
+            context={"outcome": rec.outcome, "policy": rec.policy},
+        )
+    request.fire(
+        request_type="OUTCOME",
+        name=rec.outcome,
+        response_time=0,
+        response_length=0,
+        exception=None if rec.outcome in ("completed", "cancelled") else Exception(rec.outcome),
+        context={},
+    )
+
+
+def _budget(environment: Environment, total: int) -> int | None:
+    if total <= 0:
+        return None
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        workers = max(1, int(getattr(environment.parsed_options, "expect_workers", 1) or 1))
+        index = max(0, runner.worker_index)
+        return total // workers + (1 if index < total % workers else 0)
+    return total
+
+
+def book_for(environment: Environment, scenario: str, *, by_policy: bool = False) -> JobBook:
+    if _State.book is None:
+        opts: Any = environment.parsed_options
+        results = RunResults(scenario, started_at=time.time(), settings=_settings(opts))
+        book = JobBook(results, budget=_budget(environment, opts.max_jobs), by_policy=by_policy)
+
+        def on_record(rec: JobRecord) -> None:
+            fire_job_metrics(environment, rec)
+            if isinstance(environment.runner, WorkerRunner):
+                _State.delta_records.append(rec.to_dict())
+                for metric, value in metrics_of(rec):
+                    for key in [metric, f"{metric}|{rec.policy}"] if by_policy else [metric]:
+                        _State.delta_hists.record(key, value)
+
+        book.listeners.append(on_record)
+        _State.book = book
+    return _State.book
+
+
+def _settings(opts: Any) -> dict[str, Any]:
+    keys = (
+        "job_rate",
+        "arrivals",
+        "submit_for",
+        "job_timeout",
+        "poll_policies",
+        "cancel_moments",
+        "max_jobs",
+        "harness_seed",
+        "num_users",
+        "run_time",
+    )
+    return {k: getattr(opts, k, None) for k in keys}
+
+
+def _on_parser(parser: Any, **_kw: Any) -> None:
+    add_options(parser)
+
+
+def _on_start(environment: Environment, **_kw: Any) -> None:
+    if isinstance(environment.runner, MasterRunner):
+        _State.master_results = RunResults("", started_at=time.time())
+
+
+def _on_stopping(environment: Environment, **_kw: Any) -> None:
+    # Before a worker's final stats report: abandoned jobs must be in it.
+    if _State.book is not None:
+        _State.book.close()
+
+
+def _on_report(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
+    data[_PAYLOAD] = {
+        "records": _State.delta_records,
+        "hists": _State.delta_hists.encode(),
+        "scenario": _State.book.results.scenario if _State.book else "",
+        "settings": _State.book.results.settings if _State.book else {},
+    }
+    _State.delta_records = []
+    _State.delta_hists.clear()
+
+
+def _on_worker_report(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
+    payload = data.get(_PAYLOAD)
+    if not payload:
+        return
+    results = _State.master_results = _State.master_results or RunResults("")
+    results.scenario = results.scenario or payload["scenario"]
+    results.settings = results.settings or payload["settings"]
+    results.records.extend(JobRecord.from_dict(r) for r in payload["records"])
+    results.histograms.merge_encoded(payload["hists"])
+
+
+def _on_quit(exit_code: int, **_kw: Any) -> None:
+    results = _State.master_results if _State.book is None else _State.book.results
+    path = _results_path()
+    if results is None or not path:
+        return
+    results.ended_at = results.ended_at or time.time()
+    results.write(Path(path))
+    _log.info("wrote %d job records to %s", len(results.records), path)
+
+
+_RESULTS_PATH: list[str] = []
+
+
+def _on_init(environment: Environment, **_kw: Any) -> None:
+    opts = environment.parsed_options
+    if opts is not None and not isinstance(environment.runner, WorkerRunner):
+        _RESULTS_PATH[:] = [opts.harness_results]
+
+
+def _results_path() -> str:
+    return _RESULTS_PATH[0] if _RESULTS_PATH else ""
+
+
+_HOOKS: tuple[tuple[Any, Any], ...] = (
+    (events.init_command_line_parser, _on_parser),
+    (events.test_start, _on_start),
+    (events.test_stopping, _on_stopping),
+    (events.report_to_master, _on_report),
+    (events.worker_report, _on_worker_report),
+    (events.quit, _on_quit),
+    (events.init, _on_init),
+)
+for _hook, _listener in _HOOKS:
+    _hook.add_listener(_listener)

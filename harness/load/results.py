@@ -1,0 +1,65 @@
+"""What one Locust run hands back to the CLI: job records plus merged HDR histograms."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.load.histograms import MetricHistograms
+from harness.load.jobs import JobRecord
+from harness.load.metrics import metrics_of
+
+__all__ = ["RunResults", "histogram_keys"]
+
+
+def histogram_keys(metric: str, policy: str, by_policy: bool) -> list[str]:
+    return [metric, f"{metric}|{policy}"] if by_policy else [metric]
+
+
+@dataclass
+class RunResults:
+    scenario: str
+    started_at: float = 0.0
+    ended_at: float = 0.0
+    records: list[JobRecord] = field(default_factory=list)
+    histograms: MetricHistograms = field(default_factory=MetricHistograms)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, rec: JobRecord, *, by_policy: bool = False) -> None:
+        """Keep the record and put its metrics in the histograms."""
+        self.records.append(rec)
+        for metric, value in metrics_of(rec):
+            for key in histogram_keys(metric, rec.policy, by_policy):
+                self.histograms.record(key, value)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "settings": self.settings,
+            "histograms": self.histograms.encode(),
+            "records": [r.to_dict() for r in self.records],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunResults:
+        hists = MetricHistograms()
+        hists.merge_encoded(data.get("histograms", {}))
+        return cls(
+            scenario=data["scenario"],
+            started_at=data.get("started_at", 0.0),
+            ended_at=data.get("ended_at", 0.0),
+            records=[JobRecord.from_dict(r) for r in data.get("records", [])],
+            histograms=hists,
+            settings=data.get("settings", {}),
+        )
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json()))
+
+    @classmethod
+    def read(cls, path: Path) -> RunResults:
+        return cls.from_json(json.loads(path.read_text()))

@@ -1,0 +1,82 @@
+"""Queue depth, running jobs and throughput over time, rebuilt from the job records.
+
+Each job's start and finish are interval midpoints (the report's point values), so these
+curves carry the same detection-bound uncertainty as the per-job figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harness.load.jobs import JobRecord
+
+__all__ = ["Timeline", "build_timeline", "max_concurrent_running", "saturated_throughput"]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    t: list[float]  # seconds since the first submit
+    queued: list[int]
+    running: list[int]
+    completions_per_s: list[float]
+    submits_per_s: list[float]
+
+
+def _points(rec: JobRecord) -> tuple[float, float | None, float | None]:
+    start = rec.interval("started")
+    finish = rec.interval("finished")
+    return (
+        rec.submit_acked,
+        None if start is None else start.point,
+        None if finish is None else finish.point,
+    )
+
+
+def build_timeline(records: Sequence[JobRecord], step: float = 0.5) -> Timeline:
+    jobs = [r for r in records if r.request_id is not None]
+    if not jobs:
+        return Timeline([], [], [], [], [])
+    origin = min(r.submit_sent for r in jobs)
+    end = max(max(r.terminal_seen or r.submit_acked, r.submit_acked) for r in jobs)
+    points = [_points(r) for r in jobs]
+    ts, queued, running, done, subs = [], [], [], [], []
+    t = origin
+    while t <= end + step:
+        q = sum(1 for c, s, f in points if c <= t and (s or f or float("inf")) > t)
+        r = sum(1 for _, s, f in points if s is not None and s <= t and (f or float("inf")) > t)
+        d = sum(1 for _, _, f in points if f is not None and t - step < f <= t)
+        n = sum(1 for c, _, _ in points if t - step < c <= t)
+        ts.append(t - origin)
+        queued.append(q)
+        running.append(r)
+        done.append(d / step)
+        subs.append(n / step)
+        t += step
+    return Timeline(ts, queued, running, done, subs)
+
+
+def max_concurrent_running(records: Sequence[JobRecord]) -> int:
+    events: list[tuple[float, int]] = []
+    for rec in records:
+        start, finish = rec.interval("started"), rec.interval("finished")
+        if start is not None and finish is not None:
+            events += [(start.point, 1), (finish.point, -1)]
+    peak = level = 0
+    for _, delta in sorted(events):
+        level += delta
+        peak = max(peak, level)
+    return peak
+
+
+def saturated_throughput(records: Sequence[JobRecord]) -> float | None:
+    """Completions per second while a queue stood (every server busy), or None if none stood.
+
+    Only finishes whose job found others still waiting count: that is the server's rate.
+    """
+    pts = [_points(r) for r in records if r.request_id is not None]
+    finishes = sorted(f for _, s, f in pts if s is not None and f is not None)
+    busy = [f for f in finishes if any(c <= f and s is not None and s > f for c, s, _ in pts)]
+    if len(busy) < 5:
+        return None
+    return (len(busy) - 1) / (busy[-1] - busy[0]) if busy[-1] > busy[0] else None
