@@ -1,0 +1,46 @@
+"""The check catalog: each check a registered function with id, CONTRACT rule and level.
+
+Importing this package registers every check (in run order) in `CHECKS`.
+"""
+
+# Import order is run order: `shapes` last, so it judges every probe's answers too.
+from harness.checks import access, cancel, inputs, lifecycle, output, shapes  # noqa: F401
+from harness.checks.context import CheckContext, Image
+from harness.checks.ledger import JobEntry, JobLedger
+from harness.checks.observations import CancelTry, JobRecord, Observations, Read, endpoint_of
+from harness.checks.registry import (
+    CHECKS,
+    Check,
+    Finding,
+    Level,
+    Outcome,
+    Verdict,
+    check,
+    failed,
+    observed,
+    passed,
+    skipped,
+)
+
+__all__ = [
+    "CHECKS",
+    "CancelTry",
+    "Check",
+    "CheckContext",
+    "Finding",
+    "Image",
+    "JobEntry",
+    "JobLedger",
+    "JobRecord",
+    "Level",
+    "Observations",
+    "Outcome",
+    "Read",
+    "Verdict",
+    "check",
+    "endpoint_of",
+    "failed",
+    "observed",
+    "passed",
+    "skipped",
+]

@@ -1,0 +1,141 @@
+"""Who may see what: tokens on every endpoint, tenants, unknown request ids."""
+
+from __future__ import annotations
+
+import uuid
+
+from harness import schemas
+from harness.cases import Case
+from harness.cases.edges import base_body
+from harness.checks.context import CheckContext
+from harness.checks.observations import Read
+from harness.checks.registry import Verdict, check, failed, observed, passed, skipped
+from harness.client import Call
+from harness.client.protocol import Endpoint
+from harness.secrets import Token
+
+__all__: list[str] = []
+
+_WRONG = Token("chronoedit-harness-wrong-token")
+_ON_JOB: tuple[Endpoint, ...] = ("status", "result", "cancel")
+
+
+def _auth_probes(ctx: CheckContext) -> tuple[list[tuple[str, Read]], str]:
+    reads: list[tuple[str, Read]] = []
+    notes = ""
+    job = ctx.obs.finished_job()
+    for label, token in (("missing token", None), ("wrong token", _WRONG)):
+        if ctx.ledger.can_create():
+            body = base_body(schemas.load("input"), ctx.input_image_url)
+            case = Case("auth probe", True, body=body)
+            reads.append((f"submit, {label}", ctx.submit_probe(case, "auth", token=token)))
+        else:
+            notes = "; submit not probed (job budget exhausted)"
+        if job is not None:
+            for endpoint in _ON_JOB:
+                read = ctx.send(Call.on_request(endpoint, job.request_id), token=token)
+                reads.append((f"{endpoint}, {label}", read))
+    if job is None:
+        notes += "; status/result/cancel not probed (no job of the run's own finished)"
+    return reads, notes
+
+
+def _auth(ctx: CheckContext) -> tuple[list[tuple[str, Read]], str]:
+    return ctx.cached("auth-probes", lambda: _auth_probes(ctx))
+
+
+@check(
+    "auth-required",
+    rule="a missing or wrong token is rejected with 4xx on every endpoint",
+    level="MUST",
+    catches=("skip_auth",),
+)
+def auth_required(ctx: CheckContext) -> Verdict:
+    reads, notes = _auth(ctx)
+    if not reads:
+        return skipped("nothing to probe" + notes)
+    bad = [(what, r) for what, r in reads if not 400 <= r.http_status < 500]
+    if bad:
+        what, read = bad[0]
+        return failed(
+            f"{len(bad)} of {len(reads)} unauthenticated calls not rejected with 4xx (first: "
+            f"{what}: HTTP {read.http_status}){notes}",
+            [r.exchange for _, r in bad],
+        )
+    return passed(f"{len(reads)} unauthenticated calls rejected with 4xx{notes}")
+
+
+@check(
+    "auth-status-code",
+    rule="the exact status of a rejected token (400, 401 or 403)",
+    level="OBSERVE",
+)
+def auth_status_code(ctx: CheckContext) -> Verdict:
+    reads, _ = _auth(ctx)
+    if not reads:
+        return skipped("no auth probe was sent")
+    codes = sorted({r.http_status for _, r in reads})
+    return observed(f"unauthenticated calls answered HTTP {codes}", [reads[0][1].exchange])
+
+
+@check(
+    "tenant-isolation",
+    rule="one token can neither read nor cancel another token's job",
+    level="MUST",
+    catches=("tenant_leak",),
+)
+def tenant_isolation(ctx: CheckContext) -> Verdict:
+    if ctx.second_token is None:
+        return skipped("no second token given (--second-token)")
+    job = ctx.obs.finished_job()
+    if job is None:
+        return skipped("no job of the run's own finished")
+    reads = [
+        ctx.send(Call.on_request(endpoint, job.request_id), token=ctx.second_token)
+        for endpoint in _ON_JOB
+    ]
+    # Only an answer that reads or cancels breaks this rule; a 5xx is judged by unknown-request.
+    bad = [r for r in reads if r.http_status < 400]
+    if bad:
+        which = ", ".join(f"{r.endpoint} HTTP {r.http_status}" for r in bad)
+        return failed(f"the second token reached the first token's job: {which}", bad)
+    codes = sorted({r.http_status for r in reads})
+    return passed(f"the second token got HTTP {codes} on status, result and cancel", reads[:1])
+
+
+def _unknown(ctx: CheckContext) -> list[Read]:
+    rid = str(uuid.UUID(int=ctx.seed + 0x5EED, version=4))
+    return ctx.cached(
+        "unknown-id",
+        lambda: [ctx.send(Call.on_request(e, rid)) for e in _ON_JOB],
+    )
+
+
+@check(
+    "unknown-request-4xx",
+    rule="an unknown request_id gets 4xx, never 200 or 5xx",
+    level="MUST",
+    catches=("unknown_request_500",),
+)
+def unknown_request_4xx(ctx: CheckContext) -> Verdict:
+    reads = _unknown(ctx)
+    bad = [r for r in reads if not 400 <= r.http_status < 500]
+    if bad:
+        which = ", ".join(f"{r.endpoint} HTTP {r.http_status}" for r in bad)
+        return failed(f"unknown request id answered {which}", bad)
+    return passed("unknown request id answered 4xx on status, result and cancel", reads[:1])
+
+
+@check(
+    "unknown-request-404",
+    rule="...and that 4xx is 404",
+    level="SHOULD",
+    catches=("unknown_request_400",),
+)
+def unknown_request_404(ctx: CheckContext) -> Verdict:
+    reads = _unknown(ctx)
+    bad = [r for r in reads if r.http_status != 404]
+    if bad:
+        which = ", ".join(f"{r.endpoint} HTTP {r.http_status}" for r in bad)
+        return failed(f"unknown request id answered {which}, not 404", bad)
+    return passed("unknown request id answered 404", reads[:1])

@@ -1,0 +1,114 @@
+"""What a check may use: the run's observations, a client for probes, the job budget."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from harness.cases import Case, save_case
+from harness.checks.ledger import JobLedger
+from harness.checks.observations import Observations, Read
+from harness.client import Call, Client
+from harness.errors import TransportError
+from harness.evidence import Exchange
+from harness.secrets import Token
+
+__all__ = ["CheckContext", "Image", "json_body"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Image:
+    url: str
+    http_status: int | None
+    magic: bytes
+    size: tuple[int, int] | None
+    exchange: Exchange
+
+
+@dataclass
+class CheckContext:
+    obs: Observations
+    client: Client
+    ledger: JobLedger
+    input_image_url: str
+    second_token: Token | None = None
+    examples: int = 20
+    seed: int = 0
+    cases_dir: Path | None = None
+    _images: dict[str, Image] = field(default_factory=dict, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def cached(self, key: str, factory: Callable[[], T]) -> T:
+        """Probes shared by several checks run once per run."""
+        if key not in self._memo:
+            self._memo[key] = factory()
+        value: T = self._memo[key]
+        return value
+
+    # -- probes -------------------------------------------------------------------------
+    def send(self, call: Call, *, token: Token | bool | None = True) -> Read:
+        """One raw call; recorded in the observations by the client's listener."""
+        reply = self.client.request(call, token=token)
+        return Read.of(call.endpoint, reply.exchange, reply.received_at)
+
+    def submit_probe(self, case: Case, origin: str, *, token: Token | bool | None = True) -> Read:
+        """Submit a body that should create no job. If one is created anyway it is counted
+        against the budget and cancelled at once. Callers check `ledger.can_create()` first."""
+        call = Call.submit(case.body, self.client.model_id, raw=case.payload())
+        read = self.send(call, token=token)
+        rid = read.body.get("request_id") if isinstance(read.body, dict) else None
+        if read.ok and isinstance(rid, str) and rid:
+            entry = self.ledger.add(rid, origin, "accepted")
+            try:
+                ack = self.send(Call.on_request("cancel", rid))
+                outcome = ack.body.get("outcome") if isinstance(ack.body, dict) else None
+                entry.state = "cancelled" if outcome == "cancelled" else f"cancel: {outcome}"
+            except TransportError:
+                entry.state = "cancel failed"
+        return read
+
+    def save_failing(self, case: Case, note: str) -> None:
+        if self.cases_dir is not None:
+            save_case(self.cases_dir, case, note)
+
+    # -- output images --------------------------------------------------------------------
+    def image(self, url: str) -> Image:
+        """Download an output image once (no Authorization header: it may be another host)."""
+        if url not in self._images:
+            self._images[url] = self._download(url)
+        return self._images[url]
+
+    def _download(self, url: str) -> Image:
+        http = self.client.http
+        request = http.build_request("GET", url)
+        try:
+            response = http.send(request)
+        except httpx.HTTPError as exc:
+            ex = Exchange.of(request, error=f"{type(exc).__name__}: {exc}")
+            return Image(url, None, b"", None, ex)
+        exchange = Exchange.of(request, response)
+        return Image(
+            url, response.status_code, response.content[:16], _size(response.content), exchange
+        )
+
+
+def _size(content: bytes) -> tuple[int, int] | None:
+    try:
+        from PIL import Image as PILImage
+
+        with PILImage.open(io.BytesIO(content)) as img:
+            width, height = img.size
+            return int(width), int(height)
+    except Exception:  # not an image Pillow can read: the format check says so
+        return None
+
+
+def json_body(read: Read) -> dict[str, Any] | None:
+    return read.body if isinstance(read.body, dict) else None

@@ -1,0 +1,125 @@
+"""Input validation: valid bodies accepted, each broken rule rejected (4xx, JSON, no job)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness import schemas
+from harness.cases import Case, draw, invalid_cases, invalid_edges
+from harness.checks.context import CheckContext
+from harness.checks.observations import Read
+from harness.checks.registry import Verdict, check, failed, observed, passed, skipped
+
+__all__: list[str] = []
+
+
+@dataclass(frozen=True)
+class Probes:
+    sent: list[tuple[Case, Read]]
+    unsent: int  # cases not sent: the budget could not absorb one more wrongly created job
+
+
+def _probe_invalid(ctx: CheckContext) -> Probes:
+    schema = schemas.load("input")
+    cases = invalid_edges(schema, ctx.input_image_url)
+    cases += draw(invalid_cases(schema, ctx.input_image_url), ctx.examples, ctx.seed)
+    sent: list[tuple[Case, Read]] = []
+    for index, case in enumerate(cases):
+        if not ctx.ledger.can_create():
+            return Probes(sent, len(cases) - index)
+        sent.append((case, ctx.submit_probe(case, "invalid-input")))
+    return Probes(sent, 0)
+
+
+def _probes(ctx: CheckContext) -> Probes:
+    return ctx.cached("invalid-probes", lambda: _probe_invalid(ctx))
+
+
+def _budget_note(probes: Probes) -> str:
+    return f"; {probes.unsent} cases not sent (job budget exhausted)" if probes.unsent else ""
+
+
+@check(
+    "invalid-input-rejected",
+    rule="input breaking the schema (missing required field, wrong JSON type, integer out of "
+    "range, value outside an enum, body not a JSON object, malformed JSON) is rejected with 4xx "
+    "and creates no job",
+    level="MUST",
+    catches=("accept_out_of_range", "accept_bad_enum", "accept_bool_as_integer"),
+)
+def invalid_input_rejected(ctx: CheckContext) -> Verdict:
+    probes = _probes(ctx)
+    if not probes.sent:
+        return skipped("no invalid case sent: the job budget is exhausted")
+    accepted = [(c, r) for c, r in probes.sent if r.http_status < 400]
+    for case, _ in accepted:
+        ctx.save_failing(case, "accepted although invalid")
+    if accepted:
+        labels = ", ".join(c.label for c, _ in accepted[:3])
+        return failed(
+            f"{len(accepted)} of {len(probes.sent)} invalid bodies accepted (jobs cancelled at "
+            f"once): {labels}{_budget_note(probes)}",
+            [r.exchange for _, r in accepted],
+        )
+    return passed(f"{len(probes.sent)} invalid bodies rejected{_budget_note(probes)}")
+
+
+@check(
+    "invalid-input-4xx-json",
+    rule="...and rejected with 4xx rather than 5xx; with a JSON error body",
+    level="SHOULD",
+    catches=("server_error_on_bad_input", "error_body_not_json"),
+)
+def invalid_input_4xx_json(ctx: CheckContext) -> Verdict:
+    probes = _probes(ctx)
+    rejected = [(c, r) for c, r in probes.sent if r.http_status >= 400]
+    if not rejected:
+        return skipped("no invalid body was rejected")
+    bad = [(c, r) for c, r in rejected if r.http_status >= 500 or not isinstance(r.body, dict)]
+    for case, _ in bad:
+        ctx.save_failing(case, "rejected with 5xx or a non-JSON body")
+    if bad:
+        case, read = bad[0]
+        what = "5xx" if read.http_status >= 500 else "a non-JSON body"
+        return failed(
+            f"{len(bad)} of {len(rejected)} rejections use {what} (first: {case.label}: HTTP "
+            f"{read.http_status})",
+            [r.exchange for _, r in bad],
+        )
+    return passed(f"{len(rejected)} rejections are 4xx with a JSON body")
+
+
+@check(
+    "valid-input-accepted",
+    rule="valid input (validates against the input schema) is accepted with 200",
+    level="MUST",
+    catches=("reject_integral_float",),
+)
+def valid_input_accepted(ctx: CheckContext) -> Verdict:
+    tried = [(c, r) for c, r in ctx.obs.submits if not c.extra]
+    if not tried:
+        return skipped("no valid body was submitted (job budget)")
+    refused = [(c, r) for c, r in tried if r.http_status != 200]
+    for case, _ in refused:
+        ctx.save_failing(case, "valid body refused")
+    if refused:
+        labels = ", ".join(f"{c.label} (HTTP {r.http_status})" for c, r in refused[:3])
+        return failed(
+            f"{len(refused)} of {len(tried)} valid bodies refused: {labels}",
+            [r.exchange for _, r in refused],
+        )
+    return passed(f"{len(tried)} valid bodies accepted (edges: bounds, enums, 8.0, huge seed)")
+
+
+@check(
+    "unknown-fields",
+    rule="unknown extra input fields may be accepted (the schema does not forbid them)",
+    level="OBSERVE",
+)
+def unknown_fields(ctx: CheckContext) -> Verdict:
+    tried = [(c, r) for c, r in ctx.obs.submits if c.extra]
+    if not tried:
+        return skipped("no body with unknown fields was submitted (job budget)")
+    codes = sorted({r.http_status for _, r in tried})
+    verb = "accepted" if codes == [200] else f"answered HTTP {codes}"
+    return observed(f"bodies with unknown fields {verb}", [r.exchange for _, r in tried])

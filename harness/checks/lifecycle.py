@@ -1,0 +1,161 @@
+"""The life cycle: order of states, terminal stability, queue positions, /result while pending."""
+
+from __future__ import annotations
+
+import itertools
+
+from harness.checks.context import CheckContext
+from harness.checks.observations import JobRecord
+from harness.checks.registry import Verdict, check, failed, observed, passed, skipped
+from harness.client.vocabulary import Phase
+
+__all__: list[str] = []
+
+
+def _jobs(ctx: CheckContext) -> list[JobRecord]:
+    return [j for j in ctx.obs.jobs.values() if j.origin == "workload"]
+
+
+@check(
+    "lifecycle-monotonic",
+    rule="states never go back (in_queue -> in_progress -> completed, or in_queue -> cancelled)",
+    level="MUST",
+    catches=("status_goes_back",),
+)
+def lifecycle_monotonic(ctx: CheckContext) -> Verdict:
+    jobs = [j for j in _jobs(ctx) if j.all_statuses]
+    if not jobs:
+        return skipped("no job was polled")
+    for job in jobs:
+        reads = [r for r in job.all_statuses if r.ok]
+        for before, after in itertools.pairwise(reads):
+            if after.phase.rank < before.phase.rank:
+                return failed(
+                    f"job {job.request_id} went from {before.word} back to {after.word}",
+                    [before.exchange, after.exchange],
+                )
+    count = sum(len(j.all_statuses) for j in jobs)
+    return passed(f"{count} status reads of {len(jobs)} jobs never went back")
+
+
+@check(
+    "terminal-stable",
+    rule="completed/cancelled stay put on every later read",
+    level="MUST",
+    catches=("terminal_unstable",),
+)
+def terminal_stable(ctx: CheckContext) -> Verdict:
+    checked = 0
+    for job in _jobs(ctx):
+        reads = [r for r in job.all_statuses if r.ok]
+        first = next((i for i, r in enumerate(reads) if r.phase.terminal), None)
+        if first is None:
+            continue
+        checked += 1
+        for later in reads[first + 1 :]:
+            if later.word != reads[first].word:
+                return failed(
+                    f"job {job.request_id} was {reads[first].word}, later {later.word}",
+                    [reads[first].exchange, later.exchange],
+                )
+    if not checked:
+        return skipped("no job reached a terminal state")
+    return passed(f"{checked} finished jobs re-read: terminal states stayed put")
+
+
+@check(
+    "queue-position",
+    rule="queue_position is present while in_queue, an integer >= 0",
+    level="MUST",
+    catches=("missing_queue_position",),
+)
+def queue_position(ctx: CheckContext) -> Verdict:
+    queued = [r for j in _jobs(ctx) for r in j.statuses if r.phase is Phase.QUEUED]
+    if not queued:
+        return skipped("no job was ever seen in_queue (the burst did not queue)")
+    for read in queued:
+        pos = read.body.get("queue_position")
+        if isinstance(pos, bool) or not isinstance(pos, int) or pos < 0:
+            return failed(f"in_queue with queue_position {pos!r}", [read.exchange])
+    return passed(f"{len(queued)} in_queue reads carried an integer queue_position >= 0")
+
+
+@check(
+    "queue-position-monotonic",
+    rule="queue_position never grows for a queued job (jobs ahead only leave)",
+    level="SHOULD",
+    catches=("queue_position_grows",),
+)
+def queue_position_monotonic(ctx: CheckContext) -> Verdict:
+    pairs = 0
+    for job in _jobs(ctx):
+        reads = [r for r in job.statuses if r.phase is Phase.QUEUED]
+        for before, after in itertools.pairwise(reads):
+            a, b = before.body.get("queue_position"), after.body.get("queue_position")
+            if isinstance(a, int) and isinstance(b, int):
+                pairs += 1
+                if b > a:
+                    return failed(
+                        f"job {job.request_id}: queue_position grew {a} -> {b}",
+                        [before.exchange, after.exchange],
+                    )
+    if not pairs:
+        return skipped("no job was read twice while in_queue")
+    return passed(f"{pairs} consecutive queued reads: queue_position never grew")
+
+
+@check(
+    "result-while-pending",
+    rule="/result answers 200 with the current state while the job is not finished",
+    level="MUST",
+    catches=("result_404_while_pending",),
+)
+def result_while_pending(ctx: CheckContext) -> Verdict:
+    reads = [r for j in _jobs(ctx) for r in j.pending_results]
+    if not reads:
+        return skipped("no /result was read while a job was pending")
+    bad = [r for r in reads if r.http_status != 200 or r.word is None]
+    if bad:
+        return failed(f"/result while pending answered HTTP {bad[0].http_status}", bad)
+    words = sorted({str(r.word) for r in reads})
+    return passed(f"{len(reads)} /result reads while pending answered 200 ({', '.join(words)})")
+
+
+@check(
+    "job-finishes",
+    rule="a job finishes (any terminal state) within the run's job timeout",
+    level="SHOULD",
+    catches=("lose_jobs",),
+)
+def job_finishes(ctx: CheckContext) -> Verdict:
+    jobs = _jobs(ctx)
+    if not jobs:
+        return skipped("no job was created")
+    lost = [j for j in jobs if j.lost]
+    if lost:
+        ids = ", ".join(j.request_id for j in lost[:3])
+        last = [j.statuses[-1].exchange for j in lost if j.statuses]
+        return failed(
+            f"{len(lost)} of {len(jobs)} jobs lost (not finished within "
+            f"{ctx.obs.job_timeout:g}s): {ids}",
+            last,
+        )
+    return passed(f"{len(jobs)} jobs finished within {ctx.obs.job_timeout:g}s")
+
+
+@check(
+    "failed-job-shape",
+    rule="a failed job: /status completed and /result failed, error shape",
+    level="OBSERVE",
+)
+def failed_job_shape(ctx: CheckContext) -> Verdict:
+    failed_jobs = [j for j in _jobs(ctx) if j.final_result and j.final_result.word == "failed"]
+    if not failed_jobs:
+        return observed("no job failed in this run")
+    job = failed_jobs[0]
+    assert job.final_result is not None
+    error = job.final_result.body.get("error")
+    return observed(
+        f"{len(failed_jobs)} failed; /status said {job.last_word}, error {error!r}",
+        [job.final_result.exchange],
+    )

@@ -1,0 +1,122 @@
+"""What a run saw: every API exchange, each job's reads, each cancel. Checks judge this data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.cases import Case
+from harness.client.vocabulary import Phase, phase_of
+from harness.evidence import Exchange
+
+__all__ = ["CancelTry", "JobRecord", "Observations", "Read", "endpoint_of"]
+
+
+def endpoint_of(exchange: Exchange) -> str | None:
+    """submit | status | result | cancel for an API call, None for anything else."""
+    path = exchange.url.split("://", 1)[-1].split("?", 1)[0]
+    if "/v1/models/" in path:
+        return "submit"
+    if "/v1/requests/" in path:
+        last = path.rstrip("/").rsplit("/", 1)[-1]
+        return last if last in ("status", "result", "cancel") else None
+    return None
+
+
+@dataclass(frozen=True)
+class Read:
+    """One answer: HTTP status, parsed JSON body (or None), evidence, local time."""
+
+    endpoint: str
+    http_status: int
+    body: Any
+    exchange: Exchange
+    at: float
+
+    @classmethod
+    def of(cls, endpoint: str, exchange: Exchange, at: float) -> Read:
+        try:
+            body = json.loads(exchange.response_body) if exchange.response_body else None
+        except ValueError:
+            body = None
+        return cls(endpoint, exchange.status_code or 0, body, exchange, at)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.http_status < 300
+
+    @property
+    def word(self) -> str | None:
+        value = self.body.get("status") if isinstance(self.body, dict) else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def phase(self) -> Phase:
+        return phase_of(self.word) if self.ok else Phase.UNKNOWN
+
+
+@dataclass
+class JobRecord:
+    """One job the run created, and everything read about it."""
+
+    request_id: str
+    case: Case
+    submit: Read
+    origin: str = "workload"
+    statuses: list[Read] = field(default_factory=list)  # polls while tracking
+    pending_results: list[Read] = field(default_factory=list)  # /result before terminal
+    rereads: list[Read] = field(default_factory=list)  # /status after terminal
+    final_result: Read | None = None
+    lost: bool = False
+
+    @property
+    def all_statuses(self) -> list[Read]:
+        return [*self.statuses, *self.rereads]
+
+    @property
+    def last_word(self) -> str | None:
+        words = [r.word for r in self.all_statuses if r.ok and r.word]
+        return words[-1] if words else None
+
+    @property
+    def terminal(self) -> bool:
+        return phase_of(self.last_word).terminal
+
+    def seen(self, phase: Phase) -> bool:
+        return any(r.phase is phase for r in self.statuses)
+
+
+@dataclass
+class CancelTry:
+    """A cancel (or two at once, `kind == "race"`) and the status read just before it."""
+
+    request_id: str
+    kind: str  # queued | running | finished | race
+    seen_before: str | None
+    reads_before: int = 0  # the job's status reads when the cancel was sent
+    replies: list[Read] = field(default_factory=list)
+
+    def outcomes(self) -> list[str | None]:
+        return [r.body.get("outcome") if isinstance(r.body, dict) else None for r in self.replies]
+
+
+@dataclass
+class Observations:
+    exchanges: list[Exchange] = field(default_factory=list)
+    submits: list[tuple[Case, Read]] = field(default_factory=list)  # every valid-case submit
+    jobs: dict[str, JobRecord] = field(default_factory=dict)
+    cancels: list[CancelTry] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    job_timeout: float = 0.0
+
+    def record(self, exchange: Exchange) -> None:
+        self.exchanges.append(exchange)
+
+    def api_exchanges(self, endpoint: str | None = None) -> list[Exchange]:
+        found = [e for e in self.exchanges if endpoint_of(e) is not None]
+        return [e for e in found if endpoint is None or endpoint_of(e) == endpoint]
+
+    def finished_job(self) -> JobRecord | None:
+        """A job of the run's own that ended (any terminal state), for probes that need an id."""
+        return next((j for j in self.jobs.values() if j.terminal and j.origin == "workload"), None)

@@ -1,0 +1,122 @@
+"""The edited picture: present, downloadable, in the requested format, at the right size."""
+
+from __future__ import annotations
+
+from harness import schemas
+from harness.checks.context import CheckContext, Image
+from harness.checks.observations import JobRecord
+from harness.checks.registry import Verdict, check, failed, passed, skipped
+
+__all__: list[str] = []
+
+MAGIC = {
+    "jpeg": lambda b: b[:3] == b"\xff\xd8\xff",
+    "png": lambda b: b[:8] == b"\x89PNG\r\n\x1a\n",
+    "webp": lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP",
+}
+AREA = {"480p": 480 * 832, "720p": 720 * 1280}
+SHORT = {"480p": 480, "720p": 720}
+AREA_TOLERANCE = 0.12
+SHORT_TOLERANCE = 0.04
+
+
+def _succeeded(ctx: CheckContext) -> list[JobRecord]:
+    return [
+        j
+        for j in ctx.obs.jobs.values()
+        if j.final_result is not None and j.final_result.word == "succeeded"
+    ]
+
+
+def _image_url(job: JobRecord) -> str | None:
+    assert job.final_result is not None
+    output = job.final_result.body.get("output")
+    if not isinstance(output, dict):
+        return None
+    image = output.get("image")
+    if isinstance(image, str):
+        return image
+    images = output.get("images")
+    if isinstance(images, list) and images and isinstance(images[0], str):
+        return images[0]
+    return None
+
+
+@check(
+    "output-image",
+    rule="a succeeded result carries the edited image (output.image, or output.images[0]), and "
+    "output validates against the output schema",
+    level="MUST",
+    catches=("missing_output_image",),
+)
+def output_image(ctx: CheckContext) -> Verdict:
+    jobs = _succeeded(ctx)
+    if not jobs:
+        return skipped("no job succeeded")
+    for job in jobs:
+        assert job.final_result is not None
+        output = job.final_result.body.get("output")
+        errors = schemas.validation_errors("output", output)
+        if errors or _image_url(job) is None:
+            why = errors[0] if errors else f"no image in output {output!r}"
+            return failed(f"job {job.request_id}: {why}", [job.final_result.exchange])
+    return passed(f"{len(jobs)} succeeded results carry an image URL")
+
+
+def _images(ctx: CheckContext) -> list[tuple[JobRecord, Image]]:
+    found = []
+    for job in _succeeded(ctx):
+        url = _image_url(job)
+        if url is not None:
+            found.append((job, ctx.image(url)))
+    return found
+
+
+@check(
+    "output-format",
+    rule="that image downloads, and its bytes are the requested output_format",
+    level="MUST",
+    catches=("wrong_image_format",),
+)
+def output_format(ctx: CheckContext) -> Verdict:
+    images = _images(ctx)
+    if not images:
+        return skipped("no succeeded job carried an image URL")
+    formats = set()
+    for job, image in images:
+        want = str(job.case.value("output_format", "jpeg"))
+        formats.add(want)
+        if image.http_status != 200:
+            return failed(
+                f"image of {job.request_id} answered {image.http_status}", [image.exchange]
+            )
+        if want in MAGIC and not MAGIC[want](image.magic):
+            return failed(
+                f"job {job.request_id} asked for {want}, bytes start {image.magic[:12]!r}",
+                [image.exchange],
+            )
+    return passed(f"{len(images)} images downloaded in the requested format ({sorted(formats)})")
+
+
+@check(
+    "output-size",
+    rule="its size fits the requested resolution (short side near 480 or 720, area near 480x832 "
+    "or 720x1280)",
+    level="SHOULD",
+    catches=("wrong_image_size",),
+)
+def output_size(ctx: CheckContext) -> Verdict:
+    images = [(j, i) for j, i in _images(ctx) if i.size is not None]
+    if not images:
+        return skipped("no downloaded image could be decoded")
+    for job, image in images:
+        assert image.size is not None
+        res = str(job.case.value("resolution", "480p"))
+        width, height = image.size
+        area_off = abs(width * height / AREA.get(res, AREA["480p"]) - 1)
+        short_off = abs(min(width, height) / SHORT.get(res, 480) - 1)
+        if area_off > AREA_TOLERANCE and short_off > SHORT_TOLERANCE:
+            return failed(
+                f"job {job.request_id} asked for {res}, got {width}x{height}", [image.exchange]
+            )
+    return passed(f"{len(images)} images sized for their resolution")

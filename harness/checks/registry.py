@@ -1,0 +1,149 @@
+"""The check registry: plain functions, each with an id, its CONTRACT rule and a level.
+
+A check returns a `Verdict`; the registry turns it into a `Finding` (data, never an exception).
+`catches` names the emulator fault modes the check is proven to catch (tests/conform).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from harness.evidence import Exchange
+
+if TYPE_CHECKING:
+    from harness.checks.context import CheckContext
+
+__all__ = [
+    "CHECKS",
+    "Check",
+    "Finding",
+    "Level",
+    "Outcome",
+    "Verdict",
+    "check",
+    "failed",
+    "observed",
+    "passed",
+    "skipped",
+]
+
+MAX_EVIDENCE = 6
+
+
+class Level(StrEnum):
+    MUST = "MUST"
+    SHOULD = "SHOULD"
+    OBSERVE = "OBSERVE"
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    OBSERVED = "observed"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    message: str
+    evidence: tuple[Exchange, ...] = ()
+
+
+def _ev(evidence: Any) -> tuple[Exchange, ...]:
+    items = [e for e in (evidence or ()) if isinstance(e, Exchange)]
+    return tuple(items[:MAX_EVIDENCE])
+
+
+def passed(message: str, evidence: Any = ()) -> Verdict:
+    return Verdict(Outcome.PASSED, message, _ev(evidence))
+
+
+def failed(message: str, evidence: Any = ()) -> Verdict:
+    return Verdict(Outcome.FAILED, message, _ev(evidence))
+
+
+def skipped(reason: str) -> Verdict:
+    return Verdict(Outcome.SKIPPED, reason)
+
+
+def observed(message: str, evidence: Any = ()) -> Verdict:
+    return Verdict(Outcome.OBSERVED, message, _ev(evidence))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's outcome in a run, with its evidence (tokens redacted)."""
+
+    check_id: str
+    level: Level
+    rule: str
+    outcome: Outcome
+    message: str
+    evidence: tuple[Exchange, ...] = ()
+    duration: float = 0.0
+
+    @property
+    def severity(self) -> Level | None:
+        """The level a failure carries; None when nothing failed."""
+        return self.level if self.outcome is Outcome.FAILED else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.check_id,
+            "level": str(self.level),
+            "outcome": str(self.outcome),
+            "rule": self.rule,
+            "message": self.message,
+            "duration": round(self.duration, 4),
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+CheckFn = Callable[["CheckContext"], Verdict]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    rule: str
+    level: Level
+    fn: CheckFn = field(repr=False)
+    catches: tuple[str, ...] = ()
+
+    def run(self, ctx: CheckContext) -> Finding:
+        start = time.monotonic()
+        verdict = self.fn(ctx)
+        outcome = verdict.outcome
+        if self.level is Level.OBSERVE and outcome is Outcome.PASSED:
+            outcome = Outcome.OBSERVED  # an OBSERVE rule records; it never passes or fails
+        return Finding(
+            self.id,
+            self.level,
+            self.rule,
+            outcome,
+            verdict.message,
+            verdict.evidence,
+            time.monotonic() - start,
+        )
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(
+    id: str, *, rule: str, level: str, catches: tuple[str, ...] = ()
+) -> Callable[[CheckFn], CheckFn]:
+    """Register `fn` as check `id` (ids are unique; registration order is run order)."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        if id in CHECKS:
+            raise ValueError(f"duplicate check id {id!r}")
+        CHECKS[id] = Check(id, rule, Level(level), fn, catches)
+        return fn
+
+    return register

@@ -1,0 +1,155 @@
+"""Response shapes: schemas of the four endpoints and of errors, submit URLs, words, JSON type."""
+
+from __future__ import annotations
+
+import json
+
+from harness import schemas
+from harness.checks.context import CheckContext
+from harness.checks.observations import endpoint_of
+from harness.checks.registry import Verdict, check, failed, passed, skipped
+from harness.client.vocabulary import RESULT_WORDS, STATUS_WORDS
+from harness.evidence import Exchange
+
+__all__: list[str] = []
+
+_SCHEMA = {
+    "submit": "submit-response",
+    "status": "status-response",
+    "result": "result-response",
+    "cancel": "cancel-response",
+}
+_SUCCESS = {"submit": 200, "status": 200, "result": 200, "cancel": 202}
+
+
+def _json(exchange: Exchange) -> object:
+    try:
+        return json.loads(exchange.response_body)
+    except ValueError:
+        return None
+
+
+@check(
+    "response-schema",
+    rule="every response body validates against its documented shape (submit, status, result, "
+    "cancel)",
+    level="MUST",
+    catches=("malformed_cancel_response", "missing_submit_url", "missing_queue_position"),
+)
+def response_schema(ctx: CheckContext) -> Verdict:
+    bad, seen = [], 0
+    problems: list[str] = []
+    for ex in ctx.obs.api_exchanges():
+        endpoint = endpoint_of(ex)
+        if endpoint is None or ex.status_code != _SUCCESS[endpoint]:
+            continue
+        seen += 1
+        errors = schemas.validation_errors(_SCHEMA[endpoint], _json(ex))
+        if errors:
+            bad.append(ex)
+            problems.append(f"{endpoint}: {errors[0]}")
+    if not seen:
+        return skipped("no successful API answer was seen")
+    if bad:
+        return failed(f"{len(bad)} of {seen} answers break their schema: {problems[0]}", bad)
+    return passed(f"{seen} successful answers validate")
+
+
+@check(
+    "error-schema",
+    rule="error bodies carry a numeric error_code whose first three digits are the HTTP status, "
+    "and a message",
+    level="MUST",
+    catches=("bad_error_code",),
+)
+def error_schema(ctx: CheckContext) -> Verdict:
+    bad, seen, problems = [], 0, []
+    for ex in ctx.obs.api_exchanges():
+        if ex.status_code is None or ex.status_code < 400:
+            continue
+        body = _json(ex)
+        if body is None:
+            continue  # not JSON at all: a SHOULD, judged by invalid-input-4xx-json
+        seen += 1
+        errors = schemas.validation_errors("error-response", body)
+        code = body.get("error_code") if isinstance(body, dict) else None
+        if not errors and str(code)[:3] != str(ex.status_code):
+            errors = [f"error_code {code} does not start with HTTP status {ex.status_code}"]
+        if errors:
+            bad.append(ex)
+            problems.append(errors[0])
+    if not seen:
+        return skipped("no JSON error answer was seen")
+    if bad:
+        return failed(f"{len(bad)} of {seen} error bodies are wrong: {problems[0]}", bad)
+    return passed(f"{seen} error bodies validate, error_code matches the status")
+
+
+@check(
+    "submit-fields",
+    rule="the submit response carries all four documented fields, and its URLs name the same "
+    "request_id",
+    level="MUST",
+    catches=("missing_submit_url", "wrong_submit_url"),
+)
+def submit_fields(ctx: CheckContext) -> Verdict:
+    acks = [e for e in ctx.obs.api_exchanges("submit") if e.status_code == 200]
+    if not acks:
+        return skipped("no submit was accepted")
+    for ex in acks:
+        body = _json(ex)
+        if not isinstance(body, dict):
+            return failed("a submit answer is not a JSON object", [ex])
+        rid = body.get("request_id")
+        for name in ("status_url", "result_url", "cancel_url"):
+            url = body.get(name)
+            if not isinstance(url, str):
+                return failed(f"submit answer lacks {name}", [ex])
+            endpoint = name.removesuffix("_url")
+            if f"/{rid}/{endpoint}" not in url:
+                return failed(f"{name} {url!r} does not name request {rid!r}", [ex])
+    return passed(f"{len(acks)} submit answers carry four consistent fields")
+
+
+@check(
+    "status-words",
+    rule="status uses only the documented words of its endpoint",
+    level="MUST",
+    catches=("wrong_status_word",),
+)
+def status_words(ctx: CheckContext) -> Verdict:
+    allowed = {"status": STATUS_WORDS, "result": RESULT_WORDS}
+    seen = 0
+    for endpoint, words in allowed.items():
+        for ex in ctx.obs.api_exchanges(endpoint):
+            body = _json(ex)
+            if ex.status_code != 200 or not isinstance(body, dict):
+                continue
+            seen += 1
+            if body.get("status") not in words:
+                return failed(f"/{endpoint} said status {body.get('status')!r}", [ex])
+    if not seen:
+        return skipped("no status or result answer was seen")
+    return passed(f"{seen} answers use documented words")
+
+
+@check(
+    "content-type-json",
+    rule="JSON responses say Content-Type: application/json",
+    level="SHOULD",
+    catches=("text_content_type",),
+)
+def content_type_json(ctx: CheckContext) -> Verdict:
+    bad, seen = [], 0
+    for ex in ctx.obs.api_exchanges():
+        if ex.status_code is None or _json(ex) is None:
+            continue
+        seen += 1
+        ctype = {k.lower(): v for k, v in ex.response_headers.items()}.get("content-type", "")
+        if "application/json" not in ctype.lower():
+            bad.append(ex)
+    if not seen:
+        return skipped("no JSON answer was seen")
+    if bad:
+        return failed(f"{len(bad)} of {seen} JSON answers are not labelled application/json", bad)
+    return passed(f"{seen} JSON answers say application/json")

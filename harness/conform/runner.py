@@ -1,0 +1,129 @@
+"""Run the check catalog against one target within a job budget, announcing events.
+
+The workload (a burst of valid jobs, polled and partly cancelled) runs first; then each check
+judges it or sends its own probes. Ctrl-C cancels the run's unfinished jobs and still reports.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from harness.checks import CHECKS, CheckContext, JobLedger, Observations, skipped
+from harness.checks.registry import Finding, Outcome
+from harness.client import Call, Client
+from harness.clock import Clock, SystemClock
+from harness.conform.events import (
+    CheckFinished,
+    Handler,
+    RunFinished,
+    RunResult,
+    RunStarted,
+    StageStarted,
+)
+from harness.conform.workload import Workload
+from harness.errors import HarnessError, TransportError
+from harness.target import Target
+
+__all__ = ["ConformOptions", "run_conformance"]
+
+
+@dataclass(frozen=True)
+class ConformOptions:
+    max_jobs: int = 12
+    examples: int = 20
+    job_timeout: float = 300.0
+    poll_interval: float = 1.0
+    seed: int = 0
+    strict: bool = False
+    cases_dir: Path | None = None
+    only: Sequence[str] = ()  # check ids; empty: all
+
+
+def _emit(handlers: Iterable[Handler], event: object) -> None:
+    for handler in handlers:
+        handler(event)  # type: ignore[arg-type]
+
+
+def run_conformance(
+    target: Target,
+    options: ConformOptions,
+    *,
+    handlers: Sequence[Handler] = (),
+    http: httpx.Client | None = None,
+    clock: Clock | None = None,
+) -> RunResult:
+    clock = clock or SystemClock()
+    checks = [c for c in CHECKS.values() if not options.only or c.id in options.only]
+    obs = Observations()
+    ledger = JobLedger(options.max_jobs)
+    started = time.monotonic()
+    owned = http is None
+    http = http or httpx.Client(timeout=30.0)
+    client = Client(target.base_url, target.token, http=http, clock=clock, listeners=[obs.record])
+    ctx = CheckContext(
+        obs,
+        client,
+        ledger,
+        target.input_image_url,
+        second_token=target.second_token,
+        examples=options.examples,
+        seed=options.seed,
+        cases_dir=options.cases_dir,
+    )
+    _emit(handlers, RunStarted(target.base_url, target.embedded, len(checks), options.max_jobs))
+    findings: list[Finding] = []
+    interrupted = False
+    try:
+        _emit(handlers, StageStarted("workload: burst of valid jobs, polled and cancelled"))
+        Workload(ctx, clock, options.poll_interval, options.job_timeout).run()
+        _emit(handlers, StageStarted("checks"))
+        for chk in checks:
+            try:
+                finding = chk.run(ctx)
+            except TransportError as exc:
+                verdict = skipped(f"could not be exercised: {exc}")
+                finding = Finding(chk.id, chk.level, chk.rule, verdict.outcome, verdict.message)
+            findings.append(finding)
+            _emit(handlers, CheckFinished(finding))
+    except KeyboardInterrupt:
+        interrupted = True
+        _cancel_unfinished(client, ledger, obs)
+    finally:
+        if owned:
+            http.close()
+    done = {f.check_id for f in findings}
+    for chk in checks:
+        if chk.id not in done:
+            findings.append(
+                Finding(chk.id, chk.level, chk.rule, Outcome.SKIPPED, "run interrupted")
+            )
+    result = RunResult(
+        target.base_url,
+        findings,
+        ledger.entries,
+        options.max_jobs,
+        time.monotonic() - started,
+        strict=options.strict,
+        interrupted=interrupted,
+        notes=obs.notes,
+    )
+    _emit(handlers, RunFinished(result))
+    return result
+
+
+def _cancel_unfinished(client: Client, ledger: JobLedger, obs: Observations) -> None:
+    """Ctrl-C: cancel every job the run created that is not known to be finished."""
+    for entry in ledger.entries:
+        job = obs.jobs.get(entry.request_id)
+        if job is not None and job.terminal:
+            continue
+        try:
+            reply = client.request(Call.on_request("cancel", entry.request_id))
+            entry.state = f"cancel on interrupt: HTTP {reply.response.status_code}"
+        except HarnessError:
+            entry.state = "cancel on interrupt failed"
