@@ -1,0 +1,1 @@
+"""Report writers: handlers of run events (console, JSON, JUnit)."""

@@ -1,0 +1,57 @@
+"""Console output of a conformance run (rich): progress while running, a table at the end."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from harness.checks import Outcome
+from harness.conform.events import CheckFinished, Event, RunFinished, RunStarted, StageStarted
+
+__all__ = ["ConsoleReport"]
+
+_STYLE = {
+    Outcome.PASSED: "green",
+    Outcome.FAILED: "red",
+    Outcome.SKIPPED: "yellow",
+    Outcome.OBSERVED: "cyan",
+}
+
+
+class ConsoleReport:
+    def __init__(self, console: Console | None = None, *, quiet: bool = False) -> None:
+        self.console = console or Console(stderr=True, highlight=False)
+        self.quiet = quiet
+
+    def __call__(self, event: Event) -> None:
+        c = self.console
+        if isinstance(event, RunStarted):
+            where = "embedded emulator" if event.embedded else "target"
+            c.print(
+                f"conform: {event.checks} checks against {where} {event.target} "
+                f"(max {event.max_jobs} jobs)"
+            )
+        elif isinstance(event, StageStarted) and not self.quiet:
+            c.print(f"  [dim]{event.name}[/dim]")
+        elif isinstance(event, CheckFinished) and not self.quiet:
+            f = event.finding
+            style = _STYLE[f.outcome]
+            c.print(f"  [{style}]{f.outcome:8}[/{style}] {f.level:7} {f.check_id}", markup=True)
+        elif isinstance(event, RunFinished):
+            self._table(event)
+
+    def _table(self, event: RunFinished) -> None:
+        result = event.result
+        table = Table(title="conformance", show_lines=False)
+        for column in ("check", "level", "outcome", "message"):
+            table.add_column(column, overflow="fold")
+        for f in result.findings:
+            style = _STYLE[f.outcome]
+            table.add_row(f.check_id, str(f.level), f"[{style}]{f.outcome}[/{style}]", f.message)
+        self.console.print(table)
+        s = result.summary()
+        counts = ", ".join(f"{n} {k}" for k, n in s["outcomes"].items())
+        self.console.print(
+            f"{counts}; {s['jobs_created']}/{s['max_jobs']} jobs created; "
+            f"{s['duration_seconds']:.1f}s; exit {s['exit_code']}"
+        )
