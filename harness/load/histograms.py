@@ -51,7 +51,7 @@ class MetricHistograms:
     def __init__(self) -> None:
         self._hists: dict[str, HdrHistogram] = {}
 
-    def keys(self) -> list[str]:
+    def names(self) -> list[str]:
         return sorted(self._hists)
 
     def record(self, metric: str, value: float) -> None:
@@ -98,7 +98,7 @@ class MetricHistograms:
 
     def summaries(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
-        for key in self.keys():
+        for key in self.names():
             summary = self.summary(key)
             if summary is not None:
                 out[key] = summary.to_dict()

@@ -11,7 +11,7 @@ from harness.load.histograms import MetricHistograms
 from harness.load.jobs import JobRecord
 from harness.load.metrics import metrics_of
 
-__all__ = ["RunResults", "histogram_keys"]
+__all__ = ["RunResults", "histogram_keys", "merge_results"]
 
 
 def histogram_keys(metric: str, policy: str, by_policy: bool) -> list[str]:
@@ -63,3 +63,16 @@ class RunResults:
     @classmethod
     def read(cls, path: Path) -> RunResults:
         return cls.from_json(json.loads(path.read_text()))
+
+
+def merge_results(runs: list[RunResults]) -> RunResults:
+    """Several runs (repeats, or processes) of one scenario as one: records and histograms."""
+    if not runs:
+        raise ValueError("nothing to merge")
+    merged = RunResults(runs[0].scenario, settings=dict(runs[0].settings))
+    merged.started_at = min(r.started_at for r in runs)
+    merged.ended_at = max(r.ended_at for r in runs)
+    for run in runs:
+        merged.records.extend(run.records)
+        merged.histograms.merge_encoded(run.histograms.encode())
+    return merged

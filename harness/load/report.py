@@ -1,0 +1,127 @@
+"""The load report as data: per scenario a summary, accounting, capacity, advice, cancel table;
+then SLO verdicts and confidence intervals over repeats. Writers (JSON, HTML) read only this.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from statistics import median
+from typing import Any
+
+from harness.load.accounting import Accounting
+from harness.load.advice import PolicyPoint, advise
+from harness.load.capacity_report import capacity_section
+from harness.load.confidence import bootstrap_interval, t_interval
+from harness.load.jobs import JobRecord
+from harness.load.results import RunResults, merge_results
+from harness.load.timeline import build_timeline
+from harness.load.truth import compare_with_truth
+
+__all__ = ["INTERVAL_METRICS", "scenario_report"]
+
+INTERVAL_METRICS = ("queue_wait", "run_time", "end_to_end", "detection_delay")
+
+
+def _bounds(records: Sequence[JobRecord]) -> dict[str, dict[str, float]]:
+    """Detection bounds beside the point values: median and max interval width per figure."""
+    out = {}
+    for name in INTERVAL_METRICS:
+        widths = [iv.width for r in records if (iv := r.interval(name)) is not None]
+        if widths:
+            out[name] = {"median_width": median(widths), "max_width": max(widths)}
+    return out
+
+
+def _policy_points(records: Sequence[JobRecord]) -> list[PolicyPoint]:
+    by_policy: dict[str, list[JobRecord]] = {}
+    for rec in records:
+        if rec.outcome == "completed" and rec.interval("detection_delay") is not None:
+            by_policy.setdefault(rec.policy, []).append(rec)
+    points = []
+    for policy, recs in sorted(by_policy.items()):
+        delays = [r.interval("detection_delay") for r in recs]
+        e2e = [r.interval("end_to_end") for r in recs]
+        points.append(
+            PolicyPoint(
+                policy=policy,
+                jobs=len(recs),
+                polls_per_job=sum(len(r.polls) for r in recs) / len(recs),
+                detection_delay=sum(d.point for d in delays if d) / len(recs),
+                detection_bound=sum(d.width for d in delays if d) / len(recs),
+                mean_end_to_end=sum(e.point for e in e2e if e) / len(recs),
+            )
+        )
+    return points
+
+
+def _cancel_table(records: Sequence[JobRecord]) -> dict[str, Any]:
+    table: dict[str, Counter[str]] = {}
+    for rec in records:
+        if rec.cancel is None:
+            continue
+        key = f"{rec.cancel.moment} / seen {rec.cancel.state_before}"
+        table.setdefault(key, Counter())[f"{rec.cancel.outcome} -> {rec.outcome}"] += 1
+    return {key: dict(counts) for key, counts in sorted(table.items())}
+
+
+def _confidence(repeats: Sequence[RunResults]) -> dict[str, Any]:
+    """Per metric: the repeats' p95s and a 95% interval for their mean."""
+    out: dict[str, Any] = {}
+    if len(repeats) < 2:
+        return out
+    names = sorted({k for r in repeats for k in r.histograms.names() if "|" not in k})
+    for name in names:
+        p95s = [s.p95 for r in repeats if (s := r.histograms.summary(name)) is not None]
+        if len(p95s) >= 2:
+            out[name] = {
+                "p95_per_repeat": p95s,
+                "t": t_interval(p95s).to_dict(),
+                "bootstrap": bootstrap_interval(p95s).to_dict(),
+            }
+    return out
+
+
+def scenario_report(
+    repeats: Sequence[RunResults],
+    *,
+    target_wait: float = 30.0,
+    truth: Sequence[dict[str, Any]] | None = None,
+    true_servers: int | None = None,
+) -> dict[str, Any]:
+    merged = merge_results(list(repeats))
+    records = merged.records
+    accounting = Accounting.of(r.outcome for r in records).check()
+    timeline = build_timeline(records)
+    poisson = merged.settings.get("arrivals", "poisson") == "poisson"
+    section: dict[str, Any] = {
+        "scenario": merged.scenario,
+        "settings": merged.settings,
+        "started_at": merged.started_at,
+        "ended_at": merged.ended_at,
+        "repeats": len(repeats),
+        "accounting": accounting.to_dict(),
+        "metrics": merged.histograms.summaries(),
+        "bounds": _bounds(records),
+        "violations": [
+            {"request_id": r.request_id, "violation": v} for r in records for v in r.violations
+        ],
+        "capacity": capacity_section(records, target_wait=target_wait, poisson=poisson),
+        "timeline": timeline.__dict__,
+        "confidence": _confidence(repeats),
+    }
+    if merged.scenario == "polling":
+        section["advice"] = advise(_policy_points(records))
+    if merged.scenario == "cancel":
+        section["cancel_outcomes"] = _cancel_table(records)
+    if truth is not None:
+        check = compare_with_truth(records, truth, true_servers)
+        section["ground_truth"] = check.to_dict()
+        if check.mean_service_time and true_servers:
+            true_rate = true_servers / check.mean_service_time
+            section["capacity"]["saturation_rate_true"] = true_rate
+            predicted = section["capacity"].get("saturation_rate_predicted")
+            if predicted:
+                section["capacity"]["prediction_error"] = predicted / true_rate - 1
+    section["jobs"] = [r.to_dict() for r in records]
+    return section
