@@ -128,18 +128,10 @@ def run(args: argparse.Namespace) -> int:
         base_url, token, image = _target(args, stack)
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="load-")))
         report = _measure(
-            args,
-            base_url,
-            token,
-            image,
-            workdir,
-            scenarios,
-            policies,
-            duration,
-            drain,
-            target_wait,
-            embedded,
-        )
+            args, base_url=base_url, token=token, image=image, workdir=workdir,
+            scenarios=scenarios, policies=policies, duration=duration, drain=drain,
+            target_wait=target_wait, embedded=embedded,
+        )  # fmt: skip
     return _finish(args, report, slos)
 
 
