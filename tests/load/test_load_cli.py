@@ -1,0 +1,64 @@
+"""`chronoedit-harness load` end to end: emulator and Locust each in their own process."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.cli import main
+
+SECRET = "sekrit-load-token-123"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--base-url", "https://model-api.runcomfy.net", "--token", "t"],
+        ["--base-url", "https://model-api.runcomfy.net", "--token", "t", "--allow-remote"],
+        ["--slo", "queue_wait.p42<3s"],
+        ["--rate", "-1"],
+        ["--duration", "soon"],
+        ["--poll-policy", "backoff:1"],
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(argv, capsys):
+    assert main(["load", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+
+
+@pytest.mark.live
+@pytest.mark.slow
+def test_short_run_agrees_with_ground_truth_and_predicts_saturation(tmp_path, capsys):
+    report_path, html_path = tmp_path / "r.json", tmp_path / "r.html"
+    code = main([
+        "load", "--scenario", "queue-latency", "--rate", "8", "--duration", "3s",
+        "--drain", "20s", "--emulator-workers", "2", "--emulator-time-per-step", "0.05",
+        "--poll-interval", "0.05", "--token", SECRET, "--report", str(report_path),
+        "--html", str(html_path), "--csv", str(tmp_path / "locust"),
+        "--slo", "lost==0", "--slo", "queue_wait.p95<0.001s",
+    ])  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 1  # the impossible SLO breaks the gate
+    report = json.loads(report_path.read_text())
+    section = report["scenarios"]["queue-latency"]
+    acc = section["accounting"]
+    assert acc["submitted"] == sum(v for k, v in acc.items() if k != "submitted") > 10
+    assert acc["lost"] == 0 and acc["rejected"] == 0
+    truth = section["ground_truth"]
+    assert truth["compared"] == acc["completed"] and truth["all_within"], truth["misses"]
+    cap = section["capacity"]
+    assert abs(cap["prediction_error"]) < 0.15, cap
+    assert [s["passed"] for s in report["slos"]] == [True, False]
+    job = section["jobs"][0]
+    for key in ("request_id", "intended_at", "submit_sent", "submit_acked",
+                "first_running_seen", "terminal_seen", "polls", "outcome"):
+        assert key in job
+    assert section["metrics"]["queue_wait"]["count"] == acc["completed"]
+    html = html_path.read_text()
+    assert html.count("data:image/png;base64,") >= 3 and "http" not in html.split("<body>")[0]
+    csvs = list(tmp_path.glob("locust*_stats.csv"))
+    assert csvs
+    for text in (out.out, out.err, report_path.read_text(), html, csvs[0].read_text()):
+        assert SECRET not in text
