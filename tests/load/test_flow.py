@@ -58,12 +58,15 @@ def _run(server: Scripted, clock: VirtualClock, cancel: CancelMoment | None = No
 def test_a_completed_job_has_its_intervals_and_schedule_lag():
     clock = VirtualClock()
     _, rec = _run(Scripted(clock, 1.0, 3.0), clock)
-    assert rec.outcome == "completed" and rec.final_status == "succeeded"
+    assert rec.outcome == "completed"
+    assert rec.final_status == "succeeded"
     assert rec.interval("queue_wait").contains(1.0)  # type: ignore[union-attr]
     assert rec.interval("run_time").contains(2.0)  # type: ignore[union-attr]
     assert rec.schedule_lag == pytest.approx(0.5)
-    assert rec.first_running_seen is not None and rec.terminal_seen is not None
-    assert len(rec.polls) >= 30 and not rec.violations
+    assert rec.first_running_seen is not None
+    assert rec.terminal_seen is not None
+    assert len(rec.polls) >= 30
+    assert not rec.violations
 
 
 def test_rejected_and_lost_buckets():
@@ -71,7 +74,8 @@ def test_rejected_and_lost_buckets():
     server = Scripted(clock, 1.0, 3.0)
     server.submit_status = 400
     _, rec = _run(server, clock)
-    assert rec.outcome == "rejected" and rec.request_id is None
+    assert rec.outcome == "rejected"
+    assert rec.request_id is None
     _, rec = _run(Scripted(clock, 1.0, 100.0), clock, timeout=2.0)
     assert rec.outcome == "lost"
 
@@ -90,7 +94,8 @@ def test_cancel_moments(moment, bucket, outcome):
     clock = VirtualClock()
     _, rec = _run(Scripted(clock, 1.0, 2.0), clock, moment)
     assert rec.outcome == bucket
-    assert rec.cancel is not None and rec.cancel.outcome == outcome
+    assert rec.cancel is not None
+    assert rec.cancel.outcome == outcome
     assert not rec.violations
 
 

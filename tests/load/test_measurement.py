@@ -49,10 +49,12 @@ def test_true_figures_lie_within_their_intervals(wait, run, interval, rtt):
         polls.append((t, t + rtt))
         t += interval + rtt
     times = job_times(_history(created, start, end, polls))
-    assert times.queue_wait is not None and times.run_time is not None
+    assert times.queue_wait is not None
+    assert times.run_time is not None
     assert times.queue_wait.contains(wait, 1e-9)
     assert times.run_time.contains(run, 1e-9)
-    assert times.end_to_end is not None and times.end_to_end.contains(wait + run, 1e-9)
+    assert times.end_to_end is not None
+    assert times.end_to_end.contains(wait + run, 1e-9)
     assert times.detection_delay is not None
     assert times.detection_delay.width <= interval + 2 * rtt + 0.02 + 1e-9  # + submit RTT
 
@@ -62,7 +64,8 @@ def test_metrics_md_bounds_for_a_hand_made_history():
     for sent, word in ((11.0, "in_queue"), (12.0, "in_progress"), (13.0, "completed")):
         h.polls.append(Poll(sent, sent + 0.1, _status(word)))
     times = job_times(h)
-    assert times.queue_wait is not None and times.run_time is not None
+    assert times.queue_wait is not None
+    assert times.run_time is not None
     assert (times.queue_wait.lower, times.queue_wait.upper) == pytest.approx((0.9, 2.1))
     assert times.queue_wait.point == pytest.approx(1.5)
     assert (times.run_time.lower, times.run_time.upper) == pytest.approx((0.0, 2.1))
@@ -81,13 +84,20 @@ def test_histograms_merge_across_workers_like_one():
     assert merged.summaries() == whole.summaries()
     p95 = sorted(values)[int(0.95 * len(values)) - 1]
     summary = merged.summary("queue_wait")
-    assert summary is not None and summary.p95 == pytest.approx(p95, rel=2e-3)
+    assert summary is not None
+    assert summary.p95 == pytest.approx(p95, rel=2e-3)
 
 
 def test_accounting_adds_up_or_refuses():
     acc = Accounting.of(["completed", "lost", "rejected", "completed"]).check()
-    assert acc.to_dict() == {"submitted": 4, "completed": 2, "failed": 0, "cancelled": 0,
-                             "lost": 1, "rejected": 1}
+    assert acc.to_dict() == {
+        "submitted": 4,
+        "completed": 2,
+        "failed": 0,
+        "cancelled": 0,
+        "lost": 1,
+        "rejected": 1,
+    }
     with pytest.raises(AccountingError):
         Accounting.of(["vanished"])
     with pytest.raises(AccountingError):
@@ -141,7 +151,8 @@ def test_confidence_intervals_cover_the_mean():
     values = [1.0, 1.2, 0.9, 1.1, 1.05]
     t = t_interval(values)
     b = bootstrap_interval(values)
-    assert t.low < 1.05 < t.high and b.low <= 1.05 <= b.high
+    assert t.low < 1.05 < t.high
+    assert b.low <= 1.05 <= b.high
     assert math.isinf(t_interval([1.0]).high)
 
 

@@ -1,0 +1,152 @@
+"""Status polls per second one Locust process drives against the emulator (its own process):
+the harness's job flow beside a plain Locust user hitting the same URL.
+
+Runs alternate (plain, harness, plain, ...) in side-by-side windows; prints the medians and
+the harness's overhead ratio (plain / harness, 1.0 = none).
+Run: `python benchmarks/load_generator_overhead.py`
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from harness.load.runner import emulator_process
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "emulator-token-1"
+PLAIN = """
+from locust import constant
+from locust.contrib.fasthttp import FastHttpUser
+from locust import task
+
+class PlainPoller(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def poll(self):
+        self.client.get("/v1/requests/{rid}/status", name="status",
+                        headers={{"Authorization": "Bearer {token}"}})
+"""
+
+
+def _status_rate(prefix: str) -> float:
+    with open(f"{prefix}_stats.csv") as f:
+        for row in csv.DictReader(f):
+            if row["Name"] == "status":
+                return float(row["Requests/s"])
+    raise RuntimeError("no status row")
+
+
+def _locust(args: list[str], workdir: Path) -> None:
+    env = {**os.environ, "RUNCOMFY_API_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "--headless",
+            "--only-summary",
+            "--loglevel",
+            "ERROR",
+            "--stop-timeout",
+            "0",
+            *args,
+        ],
+        cwd=workdir,
+        env=env,
+        check=False,
+        capture_output=True,
+    )  # lost jobs exit 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pollers", type=int, default=10, help="concurrent pollers")
+    parser.add_argument("--window", type=int, default=5, help="seconds per window")
+    parser.add_argument("--pairs", type=int, default=3, help="side-by-side windows")
+    args = parser.parse_args()
+    with (
+        emulator_process(workers=4, time_per_step=100.0, tokens=TOKEN) as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        work = Path(tmp)
+        rid = httpx.post(
+            f"{url}/v1/models/nvidia/chrono-edit/lora",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            json={"image_url": f"{url}/samples/landscape-16x9.jpg", "prompt": "x"},
+        ).json()["request_id"]
+        (work / "plain.py").write_text(PLAIN.format(rid=rid, token=TOKEN))
+        (work / "harness_flow.py").write_text(
+            "from harness.load.users import QueueLatencyUser\n__all__ = ['QueueLatencyUser']\n"
+        )
+        plain, harness = [], []
+        for i in range(args.pairs):
+            _locust(
+                [
+                    "-f",
+                    "plain.py",
+                    "--host",
+                    url,
+                    "-u",
+                    str(args.pollers),
+                    "-r",
+                    "1000",
+                    "--run-time",
+                    f"{args.window}s",
+                    "--csv",
+                    f"plain{i}",
+                ],
+                work,
+            )
+            plain.append(_status_rate(str(work / f"plain{i}")))
+            # all jobs submitted in the first 0.2 s, then each polls back to back
+            _locust(
+                [
+                    "-f",
+                    "harness_flow.py",
+                    "--host",
+                    url,
+                    "-u",
+                    "1",
+                    "-r",
+                    "1",
+                    "--run-time",
+                    f"{args.window}s",
+                    "--job-rate",
+                    str(args.pollers * 5),
+                    "--arrivals",
+                    "constant",
+                    "--submit-for",
+                    "0.2",
+                    "--max-jobs",
+                    str(args.pollers),
+                    "--poll-policies",
+                    "fixed:0.000001",
+                    "--csv",
+                    f"harness{i}",
+                ],
+                work,
+            )
+            harness.append(_status_rate(str(work / f"harness{i}")))
+            print(
+                f"window {i + 1}: plain {plain[-1]:7.0f} polls/s  "
+                f" harness {harness[-1]:7.0f} polls/s"
+            )
+    p, h = statistics.median(plain), statistics.median(harness)
+    print(
+        f"median plain {p:.0f} polls/s, harness {h:.0f} polls/s, "
+        f"overhead ratio plain/harness = {p / h:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
