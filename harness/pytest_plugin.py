@@ -1,1 +1,127 @@
-"""pytest plugin: conformance checks as test items (filled in by the conformance layer)."""
+"""pytest plugin (entry point `pytest11`): the conformance checks as pytest items.
+
+`pytest --chronoedit` adds one item per registered check, run offline against the respx mock
+(virtual clock) unless `--chronoedit-base-url` names a real server; pytest's own `--junitxml`
+then reports them for CI. Without `--chronoedit` the plugin only adds its options and the
+`chronoedit_mock` fixture, and imports nothing heavy (never locust).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from harness.conform import RunResult
+    from harness.mock import MockApi
+
+__all__ = ["CheckItem", "chronoedit_mock"]
+
+_RESULT = pytest.StashKey["RunResult"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("chronoedit", "chronoedit-harness conformance checks")
+    group.addoption("--chronoedit", action="store_true", help="run the conformance checks")
+    group.addoption("--chronoedit-base-url", help="check this server (default: the offline mock)")
+    group.addoption("--chronoedit-token", help="its token (default: $RUNCOMFY_API_TOKEN)")
+    group.addoption("--chronoedit-second-token", help="a second tenant's token")
+    group.addoption("--chronoedit-max-jobs", type=int, default=12, help="job budget (12)")
+    group.addoption("--chronoedit-strict", action="store_true", help="SHOULD failures fail")
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if not config.getoption("chronoedit"):
+        return
+    from harness.checks import CHECKS
+
+    items.extend(CheckItem.from_parent(session, name=f"chronoedit::{cid}") for cid in CHECKS)
+
+
+class CheckFailed(Exception):
+    pass
+
+
+class CheckItem(pytest.Item):
+    """One registered check; the run it judges is shared by all items of the session."""
+
+    def runtest(self) -> None:
+        from harness.checks import Level, Outcome
+
+        result = _shared_run(self.config)
+        check_id = self.name.split("::", 1)[1]
+        finding = next(f for f in result.findings if f.check_id == check_id)
+        self.user_properties.append(("level", str(finding.level)))
+        if finding.outcome is Outcome.SKIPPED:
+            pytest.skip(finding.message)
+        if finding.outcome is Outcome.FAILED:
+            strict = self.config.getoption("chronoedit_strict")
+            if finding.level is Level.MUST or strict:
+                curls = "\n".join(e.curl() for e in finding.evidence)
+                raise CheckFailed(f"[{finding.level}] {finding.rule}\n{finding.message}\n{curls}")
+            warnings.warn(f"[SHOULD] {check_id}: {finding.message}", stacklevel=1)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, CheckFailed):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return "chronoedit", None, self.name
+
+
+def _shared_run(config: pytest.Config) -> RunResult:
+    if _RESULT not in config.stash:
+        config.stash[_RESULT] = _run(config)
+    return config.stash[_RESULT]
+
+
+def _run(config: pytest.Config) -> RunResult:
+    from harness.conform import ConformOptions, run_conformance
+    from harness.target import open_target
+
+    base_url = config.getoption("chronoedit_base_url")
+    options = ConformOptions(
+        max_jobs=config.getoption("chronoedit_max_jobs"),
+        strict=config.getoption("chronoedit_strict"),
+        poll_interval=1.0 if base_url else 0.05,
+        job_timeout=300.0 if base_url else 20.0,
+    )
+    if base_url:
+        token = config.getoption("chronoedit_token")
+        second = config.getoption("chronoedit_second_token")
+        with open_target(base_url, token, second) as target:
+            return run_conformance(target, options)
+    with _mock() as api:
+        return run_conformance(_mock_target(api), options, clock=api.clock)
+
+
+def _mock(**kwargs: Any) -> MockApi:
+    from harness.mock import MockApi
+    from harness.model import ModelConfig, ServiceTimes
+
+    fast = ModelConfig(workers=2, times=ServiceTimes(time_per_step=0.02, jitter_sigma=0.0))
+    return MockApi(config=kwargs.pop("config", fast), **kwargs)
+
+
+def _mock_target(api: MockApi) -> Any:
+    from harness.secrets import Token
+    from harness.target import Target
+
+    second = Token(api.tokens[1]) if len(api.tokens) > 1 else None
+    return Target(api.base_url, Token(api.token), second, api.sample_url())
+
+
+@pytest.fixture
+def chronoedit_mock() -> Iterator[MockApi]:
+    """The API on a respx mock with a virtual clock (fast service times, two tenants).
+
+    `api.base_url`, `api.token`, `api.clock` (pass it as the client's clock), `api.sample_url()`.
+    """
+    with _mock() as api:
+        yield api

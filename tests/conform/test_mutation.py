@@ -1,0 +1,128 @@
+"""Mutation proof: the catalog passes the clean API and catches every contract fault mode.
+
+Every fault runs on the respx mock (virtual clock, fast); a representative subset and the
+clean run also go through the CLI against the live emulator.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.checks import CHECKS, Level, Outcome
+from harness.cli import main
+from harness.conform import ConformOptions, RunResult, run_conformance
+from harness.mock import MockApi
+from harness.model import FAULTS, FaultSet, ModelConfig, ServiceTimes
+from harness.secrets import Token
+from harness.target import Target
+
+FAST = ModelConfig(workers=2, times=ServiceTimes(time_per_step=0.02, jitter_sigma=0.0), seed=7)
+CONTRACT_FAULTS = sorted(name for name, f in FAULTS.items() if not f.takes_value)
+CAUGHT_BY = {name: [c.id for c in CHECKS.values() if name in c.catches] for name in CONTRACT_FAULTS}
+
+
+def run_mock(*faults: str, max_jobs: int = 12, strict: bool = True) -> RunResult:
+    with MockApi(config=FAST, faults=FaultSet.parse(faults, seed=3)) as api:
+        target = Target(api.base_url, Token(api.tokens[0]), Token(api.tokens[1]), api.sample_url())
+        options = ConformOptions(
+            max_jobs=max_jobs, poll_interval=0.05, job_timeout=5.0, strict=strict, examples=10
+        )
+        return run_conformance(target, options, clock=api.clock)
+
+
+def test_every_contract_fault_has_a_check() -> None:
+    assert {n for n, ids in CAUGHT_BY.items() if not ids} == set()
+
+
+def test_clean_mock_passes_every_must_and_should() -> None:
+    result = run_mock()
+    assert result.exit_code == 0
+    by_outcome = {f.check_id: f.outcome for f in result.findings}
+    for f in result.findings:
+        if f.level is Level.OBSERVE:
+            assert f.outcome in (Outcome.OBSERVED, Outcome.SKIPPED)
+        else:
+            assert f.outcome is Outcome.PASSED, (f.check_id, f.message)
+    assert len(by_outcome) == len(CHECKS)
+    assert len(result.jobs) <= 12
+    assert all(j.state in ("completed", "cancelled") for j in result.jobs)
+
+
+@pytest.mark.parametrize("fault", CONTRACT_FAULTS)
+def test_fault_is_caught_on_the_mock(fault: str) -> None:
+    result = run_mock(fault)
+    failed = {f.check_id for f in result.findings if f.outcome is Outcome.FAILED}
+    assert set(CAUGHT_BY[fault]) <= failed, (fault, failed)
+    assert result.exit_code == 1
+    assert len(result.jobs) <= 12
+    if FAULTS[fault].level == "MUST":
+        assert run_mock(fault, strict=False).exit_code == 1
+
+
+def test_budget_caps_jobs_and_skips_what_it_cannot_exercise() -> None:
+    result = run_mock(max_jobs=3)
+    assert len(result.jobs) <= 3
+    assert result.exit_code == 0
+    outcomes = {f.check_id: f.outcome for f in result.findings}
+    assert Outcome.FAILED not in outcomes.values()
+    # with one job, nothing queues: those checks say so instead of passing
+    tiny = run_mock(max_jobs=1)
+    assert len(tiny.jobs) <= 1
+    skipped = {f.check_id for f in tiny.findings if f.outcome is Outcome.SKIPPED}
+    assert {"queue-position", "cancel-queued"} <= skipped
+
+
+def test_wrongly_accepted_invalid_inputs_stay_within_budget() -> None:
+    result = run_mock("accept_out_of_range", max_jobs=4)
+    assert len(result.jobs) <= 4
+    origins = {j.origin for j in result.jobs}
+    assert "invalid-input" in origins
+    assert all(j.state.startswith(("cancel", "completed")) for j in result.jobs)
+
+
+# -- the CLI against the live emulator ------------------------------------------------------
+
+
+def conform(tmp_path: Path, *args: str) -> tuple[int, dict[str, object]]:
+    report = tmp_path / "report.json"
+    code = main(["conform", "--quiet", "--examples", "5", "--report", str(report), *args])
+    return code, json.loads(report.read_text())
+
+
+@pytest.mark.live
+def test_cli_clean_embedded_emulator_strict(tmp_path: Path) -> None:
+    code, report = conform(tmp_path, "--strict", "--junit", str(tmp_path / "j.xml"))
+    assert code == 0
+    checks = report["checks"]
+    assert isinstance(checks, list)
+    assert {c["id"] for c in checks} == set(CHECKS)
+    assert all(c["outcome"] == "passed" for c in checks if c["level"] == "MUST")
+    text = (tmp_path / "report.json").read_text() + (tmp_path / "j.xml").read_text()
+    assert "emulator-token" not in text
+    assert "curl" in text
+
+
+@pytest.mark.live
+@pytest.mark.parametrize(
+    "fault", ["lose_cancel", "status_goes_back", "wrong_image_format", "skip_auth", "lose_jobs"]
+)
+def test_cli_catches_faults_on_the_live_emulator(tmp_path: Path, fault: str) -> None:
+    code, report = conform(tmp_path, "--strict", "--emulator-fault", fault, "--job-timeout", "3")
+    assert code == 1
+    failed = {c["id"] for c in report["checks"] if c["outcome"] == "failed"}  # type: ignore[union-attr]
+    assert set(CAUGHT_BY[fault]) <= failed
+
+
+def test_cli_usage_and_connection_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    with httpx.Client() as _:
+        pass
+    assert main(["conform", "--base-url", "http://[bad", "--token", "t"]) == 2
+    assert main(["conform", "--base-url", "http://127.0.0.1:1", "--token", "t", "--quiet"]) == 2
+    assert main(["conform", "--only", "no-such-check"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert all(line.startswith(("error:", "conform:")) for line in err.strip().splitlines())

@@ -1,0 +1,59 @@
+"""The pytest plugin: checks as items on the offline mock; the `chronoedit_mock` fixture."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from harness.client import Client
+from harness.mock import MockApi
+
+
+def test_chronoedit_mock_fixture_runs_a_job(chronoedit_mock: MockApi) -> None:
+    with httpx.Client() as http:
+        client = Client(
+            chronoedit_mock.base_url, chronoedit_mock.token, http=http, clock=chronoedit_mock.clock
+        )
+        outcome = client.run(
+            {"image_url": chronoedit_mock.sample_url(), "prompt": "snow"}, timeout=60
+        )
+    assert outcome.result is not None
+    assert outcome.result.status == "succeeded"
+
+
+def test_pytest_chronoedit_items_and_junit(tmp_path: Path) -> None:
+    junit = tmp_path / "out.xml"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--chronoedit",
+            "-q",
+            f"--junitxml={junit}",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    xml = junit.read_text()
+    assert 'classname=".chronoedit" name="cancel-queued"' in xml
+    assert "emulator-token" not in xml + proc.stdout
+
+
+def test_plugin_does_not_import_locust_or_the_harness_eagerly() -> None:
+    code = (
+        "import sys, harness.pytest_plugin; "
+        "print('locust' in sys.modules, 'harness.conform' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
