@@ -11,7 +11,7 @@ import httpx
 
 from harness.secrets import REDACTED, TOKEN_ENV, redact_text
 
-__all__ = ["Exchange", "MAX_BODY_CHARS"]
+__all__ = ["MAX_BODY_CHARS", "Exchange"]
 
 MAX_BODY_CHARS = 4000
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
