@@ -1,6 +1,7 @@
 """`chronoedit-harness load`: Locust scenarios in their own process, one JSON + HTML report.
 
 Never imports Locust: the scenarios run in a subprocess (Locust monkey-patches with gevent).
+Ctrl-C stops the run gracefully (queued jobs cancelled), still writes the report, exits 130.
 """
 
 from __future__ import annotations
@@ -10,20 +11,28 @@ import json
 import re
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from harness.cli.load_plan import (
+    EMBEDDED_LOAD,
+    EMBEDDED_TIME_PER_STEP,
+    EMBEDDED_WORKERS,
+    REMOTE_RATE,
+    Plan,
+    build_report,
+)
 from harness.cli.options import add_target_options, embedded_options
 from harness.client.policies import parse_policy
-from harness.errors import UsageError
+from harness.errors import HarnessError, UsageError
 from harness.secrets import Token
 from harness.urls import checked_base_url, is_loopback
 
 __all__ = ["parse_duration", "register", "run"]
 
 SCENARIOS = ("queue-latency", "polling", "cancel")
+EXIT_INTERRUPTED = 130
 
 
 def parse_duration(text: str) -> float:
@@ -43,10 +52,23 @@ def _rate(text: str) -> float:
 
 def register(sub: Any, *, name: str, help: str) -> None:
     p = sub.add_parser(name, help=help, description=help)
-    add_target_options(p)
+    add_target_options(p, workers=EMBEDDED_WORKERS, time_per_step=EMBEDDED_TIME_PER_STEP)
     p.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="queue-latency")
-    p.add_argument("--rate", type=_rate, default=2.0, metavar="R/s", help="job arrivals per s")
-    p.add_argument("--arrivals", choices=["poisson", "constant"], default="poisson")
+    p.add_argument(
+        "--rate",
+        type=_rate,
+        default=None,
+        metavar="R/s",
+        help="job arrivals per s (default: embedded, a share of the emulator's capacity per "
+        f"scenario {EMBEDDED_LOAD}; else {REMOTE_RATE})",
+    )
+    p.add_argument(
+        "--arrivals",
+        choices=["poisson", "constant", "bursts"],
+        default=None,
+        help="default poisson (embedded cancel scenario: bursts, so cancels meet a queue)",
+    )
+    p.add_argument("--burst-size", type=int, default=6, help="jobs per burst (--arrivals bursts)")
     p.add_argument("--users", type=int, default=1, help="Locust users sharing the rate")
     p.add_argument("--duration", default="30s", help="how long to submit (e.g. 60s)")
     p.add_argument("--drain", default="30s", help="extra time for in-flight jobs to end")
@@ -70,7 +92,13 @@ def register(sub: Any, *, name: str, help: str) -> None:
     p.add_argument("--html", default=None, help="HTML report path")
     p.add_argument("--csv", default=None, metavar="PREFIX", help="Locust CSV prefix")
     p.add_argument("--processes", type=int, default=0, help="Locust workers (0: one process)")
-    p.add_argument("--max-jobs", type=int, default=0, help="submit budget (required remotely)")
+    p.add_argument(
+        "--max-jobs",
+        type=int,
+        default=0,
+        help="submit budget per scenario run (required remotely); with --processes the "
+        "workers share it",
+    )
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback host")
     p.add_argument("--slo", action="append", default=[], help="gate, e.g. 'queue_wait.p95<30s'")
     p.add_argument("--seed", type=int, default=0)
@@ -97,7 +125,8 @@ def _policies(args: argparse.Namespace, interval: float) -> dict[str, str]:
 
 
 def _validate(args: argparse.Namespace) -> None:
-    for flag, value in (("--users", args.users), ("--repeats", args.repeats)):
+    checks = (("--users", args.users), ("--repeats", args.repeats))
+    for flag, value in (*checks, ("--burst-size", args.burst_size)):
         if value < 1:
             raise UsageError(f"{flag} must be >= 1")
     if args.max_jobs < 0 or args.processes < 0:
@@ -127,12 +156,29 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         base_url, token, image = _target(args, stack)
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="load-")))
-        report = _measure(
+        plan = Plan(
             args, base_url=base_url, token=token, image=image, workdir=workdir,
-            scenarios=scenarios, policies=policies, duration=duration, drain=drain,
-            target_wait=target_wait, embedded=embedded,
+            policies=policies, duration=duration, drain=drain, embedded=embedded,
         )  # fmt: skip
-    return _finish(args, report, slos)
+        print(plan.banner(scenarios), file=sys.stderr, flush=True)
+        runs = plan.run_all(scenarios)
+        try:  # the measuring stage: one line on failure, never a traceback
+            report = build_report(
+                runs, base_url=base_url, embedded=embedded, target_wait=target_wait,
+                true_servers=plan.true_servers,
+            )  # fmt: skip
+            code = _finish(args, report, slos)
+        except (HarnessError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            raise HarnessError(f"load: measuring failed: {type(exc).__name__}: {exc}") from None
+    if report.get("interrupted"):
+        print(
+            f"interrupted: stopped early, queued jobs cancelled; report written to {args.report}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    return code
 
 
 def _target(args: argparse.Namespace, stack: ExitStack) -> tuple[str, str | None, str]:
@@ -162,105 +208,21 @@ def _target(args: argparse.Namespace, stack: ExitStack) -> tuple[str, str | None
     return url, token_text, args.input_image_url or f"{url}/samples/landscape-16x9.jpg"
 
 
-def _measure(
-    args: argparse.Namespace, *, base_url: str, token: str | None, image: str, workdir: Path,
-    scenarios: list[str], policies: dict[str, str], duration: float, drain: float,
-    target_wait: float, embedded: bool,
-) -> dict[str, Any]:  # fmt: skip
-    import httpx
-
-    from harness.load.accounting import Accounting
-    from harness.load.report import scenario_report
-    from harness.load.runner import LocustRun, run_locust
-
-    sections: dict[str, Any] = {}
-    total = Accounting(0, {})
-    for scenario in scenarios:
-        repeats = []
-        for r in range(args.repeats):
-            csv = None
-            if args.csv:
-                suffix = f"_{scenario}" + (f"_r{r}" if args.repeats > 1 else "")
-                csv = str(Path(args.csv + suffix).resolve())
-            spec = LocustRun(
-                scenario, base_url, workdir, duration + drain, duration, args.rate,
-                users=args.users, processes=args.processes, poll_policies=policies[scenario],
-                job_timeout=args.job_timeout, max_jobs=args.max_jobs, seed=args.seed + r,
-                arrivals=args.arrivals, input_image_url=image, csv_prefix=csv,
-            )  # fmt: skip
-
-            def progress(elapsed: float, name: str = scenario, rep: int = r) -> None:
-                if int(elapsed) % 5 == 0:
-                    print(
-                        f"  {name} #{rep + 1}: {elapsed:4.0f}s / {duration + drain:.0f}s max",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-
-            print(
-                f"load: {scenario} run {r + 1}/{args.repeats} against {base_url}",
-                file=sys.stderr,
-                flush=True,
-            )
-            repeats.append(run_locust(spec, token, progress))
-        truth = None
-        if embedded:
-            truth = httpx.get(base_url + "/_emulator/jobs", timeout=30).json()["jobs"]
-        section = scenario_report(
-            repeats,
-            target_wait=target_wait,
-            truth=truth,
-            true_servers=args.emulator_workers if embedded else None,
-        )
-        total = total + Accounting(
-            section["accounting"]["submitted"],
-            {k: v for k, v in section["accounting"].items() if k != "submitted"},
-        )
-        sections[scenario] = section
-    return {
-        "generated_at": time.time(),
-        "target": {"base_url": base_url, "embedded": embedded},
-        "accounting": total.to_dict(),
-        "scenarios": sections,
-    }
-
-
 def _finish(args: argparse.Namespace, report: dict[str, Any], slos: list[Any]) -> int:
+    from harness.load.console import print_summary
     from harness.load.slo import evaluate
 
-    first = next(iter(report["scenarios"].values()))
     counts = dict(report["accounting"])
-    counts["violations"] = sum(len(s["violations"]) for s in report["scenarios"].values())
-    results = evaluate(slos, first["metrics"], counts)
+    sections = list(report["scenarios"].values())
+    counts["violations"] = sum(len(s["violations"]) for s in sections)
+    results = evaluate(slos, sections[0]["metrics"], counts) if sections else []
     report["slos"] = [r.to_dict() for r in results]
     Path(args.report).write_text(json.dumps(report, indent=1, default=str))
     if args.html:
         from harness.load.html import render_html
 
         Path(args.html).write_text(render_html(report))
-    _print_summary(report)
-    failed = [r for r in results if not r.passed]
+    print_summary(report)
     for r in results:
         print(f"SLO {r.slo.text}: {'pass' if r.passed else 'FAIL'} (actual {r.actual})")
-    return 1 if failed else 0
-
-
-def _print_summary(report: dict[str, Any]) -> None:
-    print(f"accounting: {report['accounting']}")
-    for name, section in report["scenarios"].items():
-        m = section["metrics"]
-        line = ", ".join(
-            f"{k} p50={m[k]['p50']:.3f} p95={m[k]['p95']:.3f}"
-            for k in ("queue_wait", "run_time", "end_to_end")
-            if k in m
-        )
-        print(f"{name}: {line}; violations={len(section['violations'])}")
-        cap = section["capacity"]
-        if cap.get("available"):
-            print(
-                f"  capacity: servers~{cap['servers']} saturation~"
-                f"{cap['saturation_rate_predicted']:.2f}/s max rate for p95 wait <= "
-                f"{cap['target_p95_queue_wait']:g}s: {cap['max_rate_for_target']:.2f}/s"
-            )
-        if "advice" in section and section["advice"].get("recommended"):
-            print(f"  poll advice: {section['advice']['reason']}")
+    return 1 if any(not r.passed for r in results) else 0

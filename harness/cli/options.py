@@ -9,7 +9,9 @@ from harness.target import EmbeddedOptions
 __all__ = ["add_target_options", "embedded_options"]
 
 
-def add_target_options(parser: argparse.ArgumentParser) -> None:
+def add_target_options(
+    parser: argparse.ArgumentParser, *, workers: int = 4, time_per_step: float = 0.02
+) -> None:
     target = parser.add_argument_group("target (without --base-url: the embedded emulator)")
     target.add_argument("--base-url", help="API base URL, e.g. https://model-api.runcomfy.net")
     target.add_argument("--token", help="API token (default: $RUNCOMFY_API_TOKEN)")
@@ -21,13 +23,16 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
         help="image_url for submitted jobs (default: the emulator's sample, else the seed's)",
     )
     emu = parser.add_argument_group("embedded emulator")
-    emu.add_argument("--emulator-workers", type=int, default=4, metavar="N", help="GPUs (4)")
+    emu.add_argument(
+        "--emulator-workers", type=int, default=workers, metavar="N", help=f"GPUs ({workers})"
+    )
     emu.add_argument(
         "--emulator-time-per-step",
         type=float,
-        default=0.02,
+        default=time_per_step,
         metavar="S",
-        help="seconds per inference step (0.02: a default job takes ~0.2 s)",
+        help=f"seconds per inference step ({time_per_step:g}: a default job takes "
+        f"~{9.5 * time_per_step:.2g} s)",
     )
     emu.add_argument(
         "--emulator-fault",

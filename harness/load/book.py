@@ -14,6 +14,7 @@ from gevent.pool import Group
 
 from harness.client.protocol import Call
 from harness.client.vocabulary import Phase
+from harness.load.budget import SharedBudget
 from harness.load.flow import JobFlow
 from harness.load.jobs import JobRecord
 from harness.load.results import RunResults
@@ -22,9 +23,17 @@ __all__ = ["JobBook"]
 
 
 class JobBook:
-    def __init__(self, results: RunResults, *, budget: int | None = None, by_policy: bool = False):
+    def __init__(
+        self,
+        results: RunResults,
+        *,
+        budget: int | None = None,
+        by_policy: bool = False,
+        shared: SharedBudget | None = None,
+    ) -> None:
         self.results = results
         self.budget = budget  # submits this process may still make (None: unlimited)
+        self.shared = shared  # the run's budget, shared with the other Locust processes
         self.by_policy = by_policy
         self.group = Group()
         self.flows: dict[int, JobFlow] = {}
@@ -36,6 +45,8 @@ class JobBook:
     def take_budget(self) -> bool:
         """One more submit allowed? The budget caps submits whatever the scenario."""
         if self._closed or (self.budget is not None and self.submitted >= self.budget):
+            return False
+        if self.shared is not None and not self.shared.take():
             return False
         self.submitted += 1
         return True

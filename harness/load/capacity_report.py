@@ -39,6 +39,9 @@ def capacity_section(
     waits = [iv.point for r in done if (iv := r.interval("queue_wait")) is not None]
     measured_p95 = _p95(waits)
     predicted_p95 = None if offered is None else model.wait_quantile(offered)
+    # Without a standing queue the busiest moment seen is all we know: more servers may exist.
+    saturated = throughput is not None
+    note = "" if saturated else "never saturated: a lower bound"
     curve = [
         (rate, model.wait_quantile(rate))
         for rate in (model.saturation_rate * k / 40 for k in range(1, 40))
@@ -47,6 +50,9 @@ def capacity_section(
         "available": True,
         "servers": servers,
         "servers_from": how,
+        "saturated": saturated,
+        "lower_bound": not saturated,
+        "note": note,
         "max_concurrent_running_seen": peak,
         "mean_service_time": model.mean_service,
         "cv2_service_time": model.cv2_service,

@@ -1,6 +1,11 @@
 """Job-level figures into Locust's stats (request_type "JOB"), and HDR histograms and job
 records from workers to the master via report_to_master / worker_report.
 
+In a distributed run (`--processes N`) every worker also writes its own job records next to
+the master's results file (`<results>.w<pid>.json`) once its jobs are closed, and the caller
+merges them: the master's 0.5 s wait for final reports can lose nothing. The master's own file
+then holds no records (they would be counted twice).
+
 Importing this module registers the listeners on Locust's global event hooks, as a
 locustfile would; it imports locust and must only be imported inside a Locust process.
 """
@@ -8,6 +13,8 @@ locustfile would; it imports locust and must only be imported inside a Locust pr
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -17,13 +24,14 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from harness.load.book import JobBook
+from harness.load.budget import SharedBudget
 from harness.load.histograms import MetricHistograms, unit_of
 from harness.load.jobs import JobRecord
 from harness.load.locust_options import add_options
 from harness.load.metrics import metrics_of
 from harness.load.results import RunResults
 
-__all__ = ["book_for", "fire_job_metrics"]
+__all__ = ["book_for", "fire_job_metrics", "worker_results_path"]
 
 _log = logging.getLogger("harness.load")
 _PAYLOAD = "chronoedit_harness"
@@ -36,6 +44,7 @@ class _State:
     delta_records: list[dict[str, Any]] = []
     delta_hists = MetricHistograms()
     master_results: RunResults | None = None
+    worker_files = False
 
 
 def fire_job_metrics(environment: Environment, rec: JobRecord) -> None:
@@ -63,8 +72,15 @@ def fire_job_metrics(environment: Environment, rec: JobRecord) -> None:
     )
 
 
+def worker_results_path(results: str, pid: int) -> Path:
+    path = Path(results)
+    return path.with_name(f"{path.stem}.w{pid}{path.suffix}")
+
+
 def _budget(environment: Environment, total: int) -> int | None:
-    if total <= 0:
+    """This process's own cap; with a shared budget file none (the file caps the run)."""
+    opts: Any = environment.parsed_options
+    if total <= 0 or opts.harness_budget_file:
         return None
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
@@ -78,7 +94,16 @@ def book_for(environment: Environment, scenario: str, *, by_policy: bool = False
     if _State.book is None:
         opts: Any = environment.parsed_options
         results = RunResults(scenario, started_at=time.time(), settings=_settings(opts))
-        book = JobBook(results, budget=_budget(environment, opts.max_jobs), by_policy=by_policy)
+        budget_file = str(opts.harness_budget_file or "")
+        shared = SharedBudget(Path(budget_file), opts.max_jobs) if budget_file else None
+        if opts.max_jobs <= 0:
+            shared = None
+        book = JobBook(
+            results,
+            budget=_budget(environment, opts.max_jobs),
+            by_policy=by_policy,
+            shared=shared,
+        )
 
         def on_record(rec: JobRecord) -> None:
             fire_job_metrics(environment, rec)
@@ -122,12 +147,18 @@ def _on_stopping(environment: Environment, **_kw: Any) -> None:
     # Before a worker's final stats report: abandoned jobs must be in it.
     if _State.book is not None:
         _State.book.close()
+        opts: Any = environment.parsed_options
+        if isinstance(environment.runner, WorkerRunner) and opts.harness_results:
+            path = worker_results_path(opts.harness_results, os.getpid())
+            _State.book.results.write(path)
+            _log.info("worker wrote %d job records to %s", len(_State.book.results.records), path)
 
 
 def _on_report(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
+    worker_files = _State.worker_files
     data[_PAYLOAD] = {
-        "records": _State.delta_records,
-        "hists": _State.delta_hists.encode(),
+        "records": [] if worker_files else _State.delta_records,
+        "hists": MetricHistograms().encode() if worker_files else _State.delta_hists.encode(),
         "scenario": _State.book.results.scenario if _State.book else "",
         "settings": _State.book.results.settings if _State.book else {},
     }
@@ -160,9 +191,15 @@ _RESULTS_PATH: list[str] = []
 
 
 def _on_init(environment: Environment, **_kw: Any) -> None:
-    opts = environment.parsed_options
+    opts: Any = environment.parsed_options
     if opts is not None and not isinstance(environment.runner, WorkerRunner):
         _RESULTS_PATH[:] = [opts.harness_results]
+    if opts is not None and isinstance(environment.runner, WorkerRunner):
+        # Workers write their own records file; the master relays nothing (no double count).
+        _State.worker_files = bool(opts.harness_results)
+        # The master tells workers when to stop; a stray SIGINT (Locust's master nudges its
+        # children after 3 s) must not interrupt a worker while it cancels queued jobs.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _results_path() -> str:

@@ -10,7 +10,8 @@ __all__ = ["add_options"]
 def add_options(parser: Any) -> None:
     group = parser.add_argument_group("chronoedit-harness")
     group.add_argument("--job-rate", type=float, default=2.0, help="jobs/s submitted in total")
-    group.add_argument("--arrivals", default="poisson", choices=["poisson", "constant"])
+    group.add_argument("--arrivals", default="poisson", choices=["poisson", "constant", "bursts"])
+    group.add_argument("--burst-size", type=int, default=6, help="jobs per burst (bursts)")
     group.add_argument(
         "--submit-for", type=float, default=0.0, help="seconds to submit (0: the whole run)"
     )
@@ -26,6 +27,11 @@ def add_options(parser: Any) -> None:
     group.add_argument("--harness-users", type=int, default=0, help="total users (rate split)")
     group.add_argument("--harness-seed", type=int, default=0)
     group.add_argument("--harness-results", default="", help="write job records JSON here")
+    group.add_argument(
+        "--harness-budget-file",
+        default="",
+        help="--max-jobs shared by all processes through this counter file (else split evenly)",
+    )
     group.add_argument("--input-image-url", default="", help="image_url of submitted jobs")
     group.add_argument("--prompt", default="Turn the ankle socks into knee-high socks.")
     group.add_argument(

@@ -55,6 +55,15 @@ def _policy_points(records: Sequence[JobRecord]) -> list[PolicyPoint]:
     return points
 
 
+_NEVER = {
+    "after_submit": "no job was accepted",
+    "twice": "no job was accepted",
+    "while_queued": "no job was seen queued (no queue formed)",
+    "while_running": "no job was seen in_progress (poll interval longer than the run time?)",
+    "after_completion": "no job was seen finished before the run ended",
+}
+
+
 def _cancel_table(records: Sequence[JobRecord]) -> dict[str, Any]:
     table: dict[str, Counter[str]] = {}
     for rec in records:
@@ -63,6 +72,21 @@ def _cancel_table(records: Sequence[JobRecord]) -> dict[str, Any]:
         key = f"{rec.cancel.moment} / seen {rec.cancel.state_before}"
         table.setdefault(key, Counter())[f"{rec.cancel.outcome} -> {rec.outcome}"] += 1
     return {key: dict(counts) for key, counts in sorted(table.items())}
+
+
+def _cancel_moments(records: Sequence[JobRecord], planned: str) -> list[dict[str, Any]]:
+    """Every planned moment, with its attempts (0 and the reason when it never happened)."""
+    moments = [m.strip() for m in planned.split(",") if m.strip()]
+    attempts = Counter(rec.cancel.moment for rec in records if rec.cancel is not None)
+    moments += sorted(m for m in attempts if m not in moments)
+    return [
+        {
+            "moment": m,
+            "attempts": attempts[m],
+            "reason": "" if attempts[m] else _NEVER.get(m, "never attempted"),
+        }
+        for m in moments
+    ]
 
 
 def _confidence(repeats: Sequence[RunResults]) -> dict[str, Any]:
@@ -114,14 +138,20 @@ def scenario_report(
         section["advice"] = advise(_policy_points(records))
     if merged.scenario == "cancel":
         section["cancel_outcomes"] = _cancel_table(records)
+        planned = str(merged.settings.get("cancel_moments") or ",".join(_NEVER))
+        section["cancel_moments"] = _cancel_moments(records, planned)
     if truth is not None:
         check = compare_with_truth(records, truth, true_servers)
         section["ground_truth"] = check.to_dict()
         if check.mean_service_time and true_servers:
             true_rate = true_servers / check.mean_service_time
             section["capacity"]["saturation_rate_true"] = true_rate
-            predicted = section["capacity"].get("saturation_rate_predicted")
-            if predicted:
-                section["capacity"]["prediction_error"] = predicted / true_rate - 1
+            cap = section["capacity"]
+            predicted = cap.get("saturation_rate_predicted")
+            if predicted and cap.get("saturated"):
+                cap["prediction_error"] = predicted / true_rate - 1
+            elif predicted:  # a lower bound's distance from the truth measures nothing
+                cap["prediction_error"] = None
+                cap["prediction_error_note"] = "not meaningful: the run never saturated"
     section["jobs"] = [r.to_dict() for r in records]
     return section

@@ -26,6 +26,7 @@ class RunResults:
     records: list[JobRecord] = field(default_factory=list)
     histograms: MetricHistograms = field(default_factory=MetricHistograms)
     settings: dict[str, Any] = field(default_factory=dict)
+    interrupted: bool = False  # the run was stopped early (Ctrl-C); not part of the file
 
     def add(self, rec: JobRecord, *, by_policy: bool = False) -> None:
         """Keep the record and put its metrics in the histograms."""
@@ -70,8 +71,9 @@ def merge_results(runs: list[RunResults]) -> RunResults:
     if not runs:
         raise ValueError("nothing to merge")
     merged = RunResults(runs[0].scenario, settings=dict(runs[0].settings))
-    merged.started_at = min(r.started_at for r in runs)
+    merged.started_at = min((r.started_at for r in runs if r.started_at), default=0.0)
     merged.ended_at = max(r.ended_at for r in runs)
+    merged.interrupted = any(r.interrupted for r in runs)
     for run in runs:
         merged.records.extend(run.records)
         merged.histograms.merge_encoded(run.histograms.encode())

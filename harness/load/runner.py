@@ -1,5 +1,9 @@
 """Start Locust headless in its own process (it monkey-patches with gevent), and the emulator
 in another, so neither shares a GIL with the load generator. No Locust import here.
+
+Both children run in their own session (process group): the terminal's Ctrl-C reaches only
+this process, which then stops Locust gracefully (SIGTERM to its master: users stop, queued
+jobs are cancelled, results written) and keeps the emulator up for ground truth.
 """
 
 from __future__ import annotations
@@ -10,12 +14,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.load.results import RunResults
+from harness.load.results import RunResults, merge_results
 
 __all__ = ["LOCUSTFILES", "LocustRun", "emulator_process", "run_locust"]
 
@@ -48,7 +52,13 @@ def emulator_process(
         "--tokens",
         tokens,
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # the terminal's Ctrl-C must not kill it under our feet
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline().strip()
@@ -79,6 +89,7 @@ class LocustRun:
     max_jobs: int = 0
     seed: int = 0
     arrivals: str = "poisson"
+    burst_size: int = 6
     input_image_url: str = ""
     csv_prefix: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -97,6 +108,7 @@ class LocustRun:
             "--run-time", f"{max(1, round(self.run_time))}s", "--stop-timeout", "0",
             "--only-summary", "--loglevel", "WARNING",
             "--job-rate", str(self.rate), "--arrivals", self.arrivals,
+            "--burst-size", str(self.burst_size),
             "--submit-for", str(self.submit_for), "--job-timeout", str(self.job_timeout),
             "--poll-policies", self.poll_policies, "--max-jobs", str(self.max_jobs),
             "--harness-users", str(self.users), "--harness-seed", str(self.seed),
@@ -106,6 +118,10 @@ class LocustRun:
             cmd += ["--input-image-url", self.input_image_url]
         if self.processes > 0:
             cmd += ["--processes", str(self.processes)]
+            if self.max_jobs > 0:  # the whole budget, shared by the workers
+                budget = self.workdir / f"budget-{self.scenario}-{self.seed}"
+                budget.unlink(missing_ok=True)
+                cmd += ["--harness-budget-file", str(budget)]
         else:
             cmd.append("--quit-when-done")
         if self.csv_prefix:
@@ -116,8 +132,11 @@ class LocustRun:
 def run_locust(
     run: LocustRun, token: str | None, progress: Callable[[float], None] | None = None
 ) -> RunResults:
-    """Run one scenario to its end (or Ctrl-C, which Locust turns into a clean stop) and
-    return its results; the token travels in the environment, never on a command line."""
+    """Run one scenario to its end and return its results (`interrupted` set on Ctrl-C).
+
+    The first Ctrl-C stops Locust gracefully and still returns what it measured; a second one
+    kills Locust's process group and re-raises. The token travels in the environment, never on
+    a command line."""
     env = {**os.environ, **run.extra_env}
     env.pop("RUNCOMFY_API_TOKEN", None)
     if token:
@@ -125,24 +144,62 @@ def run_locust(
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(_ROOT.parent.parent), env.get("PYTHONPATH", "")) if p
     )
-    log = (run.workdir / f"locust-{run.scenario}-{run.seed}.log").open("w")
-    proc = subprocess.Popen(
-        run.command(), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=run.workdir
-    )
-    start = time.monotonic()
+    for stale in _worker_files(run):
+        stale.unlink()
+    log_path = run.workdir / f"locust-{run.scenario}-{run.seed}.log"
+    interrupted = False
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            run.command(), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=run.workdir,
+            start_new_session=True,  # Ctrl-C reaches us only; we stop Locust gracefully
+        )  # fmt: skip
+        start = time.monotonic()
+        try:
+            while proc.poll() is None:
+                try:
+                    proc.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    if progress:
+                        progress(time.monotonic() - start)
+        except KeyboardInterrupt:
+            interrupted = True
+            stop_gracefully(proc)
+    return _collect(run, log_path, interrupted)
+
+
+def stop_gracefully(proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """SIGTERM to Locust's master: it stops users (their cleanup cancels queued jobs), tells
+    its workers to quit and writes results. A second Ctrl-C, or no exit in time: SIGKILL to
+    its whole process group."""
     try:
-        while proc.poll() is None:
-            try:
-                proc.wait(timeout=1.0)
-            except subprocess.TimeoutExpired:
-                if progress:
-                    progress(time.monotonic() - start)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=timeout)
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)  # Locust stops, cancels queued jobs, writes results
-        proc.wait(timeout=60)
-    finally:
-        log.close()
-    if not run.results_path.exists():
-        tail = (run.workdir / log.name).read_text()[-800:] if Path(log.name).exists() else ""
+        _kill_group(proc)
+        raise
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _worker_files(run: LocustRun) -> list[Path]:
+    path = run.results_path
+    return sorted(path.parent.glob(f"{path.stem}.w*{path.suffix}"))
+
+
+def _collect(run: LocustRun, log_path: Path, interrupted: bool) -> RunResults:
+    """The master's results plus every worker's own file (distributed runs)."""
+    parts = [RunResults.read(p) for p in [run.results_path, *_worker_files(run)] if p.exists()]
+    if not parts:
+        tail = log_path.read_text()[-800:] if log_path.exists() else ""
         raise HarnessError(f"locust ({run.scenario}) wrote no results; log tail: {tail}")
-    return RunResults.read(run.results_path)
+    merged = parts[0] if len(parts) == 1 else merge_results(parts)
+    merged.scenario = merged.scenario or run.scenario
+    merged.settings = merged.settings or next((p.settings for p in parts if p.settings), {})
+    merged.interrupted = interrupted
+    return merged

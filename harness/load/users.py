@@ -86,6 +86,7 @@ class ArrivalUser(FastHttpUser):
             opts.job_rate / users,
             opts.arrivals,
             seed=opts.harness_seed * 7919 + 1000 * worker + self.number,
+            burst=max(1, int(getattr(opts, "burst_size", 1) or 1)),
         )
         span = opts.submit_for or float(opts.run_time or 60)
         deadline = time.time() + float(opts.run_time or 1e9)
