@@ -57,26 +57,49 @@ def build_timeline(records: Sequence[JobRecord], step: float = 0.5) -> Timeline:
 
 
 def max_concurrent_running(records: Sequence[JobRecord]) -> int:
+    """Most jobs *certainly* running at once: each counted only between the latest its start
+    can be and the earliest its finish can be, so this never exceeds the true parallelism."""
     events: list[tuple[float, int]] = []
     for rec in records:
         start, finish = rec.interval("started"), rec.interval("finished")
-        if start is not None and finish is not None:
-            events += [(start.point, 1), (finish.point, -1)]
+        if start is not None and finish is not None and start.upper < finish.lower:
+            events += [(start.upper, 1), (finish.lower, -1)]
     peak = level = 0
-    for _, delta in sorted(events):
+    for _, delta in sorted(events):  # a finish sorts before a start at the same instant
         level += delta
         peak = max(peak, level)
     return peak
 
 
-def saturated_throughput(records: Sequence[JobRecord]) -> float | None:
-    """Completions per second while a queue stood (every server busy), or None if none stood.
+def _queue_periods(records: Sequence[JobRecord]) -> list[tuple[float, float]]:
+    """Spans during which at least one accepted job waited in the queue (point values)."""
+    events: list[tuple[float, int]] = []
+    for c, s, f in (_points(r) for r in records if r.request_id is not None):
+        left = s if s is not None else f
+        if left is not None and left > c:
+            events += [(c, 1), (left, -1)]
+    periods, level, opened = [], 0, 0.0
+    for t, delta in sorted(events, key=lambda e: (e[0], e[1])):
+        if level == 0 and delta > 0:
+            opened = t
+        level += delta
+        if level == 0:
+            periods.append((opened, t))
+    return periods
 
-    Only finishes whose job found others still waiting count: that is the server's rate.
-    """
-    pts = [_points(r) for r in records if r.request_id is not None]
-    finishes = sorted(f for _, s, f in pts if s is not None and f is not None)
-    busy = [f for f in finishes if any(c <= f and s is not None and s > f for c, s, _ in pts)]
-    if len(busy) < 5:
+
+def saturated_throughput(
+    records: Sequence[JobRecord], *, min_finishes: int = 10
+) -> float | None:
+    """Completions per second while a queue stood (every server busy), or None when no queue
+    stood long enough to say (fewer than `min_finishes` finishes inside queue periods).
+
+    Finishes inside the periods divided by the periods' total length: the servers' own rate,
+    not diluted by idle time between the periods."""
+    periods = _queue_periods(records)
+    finishes = [f for _, s, f in (_points(r) for r in records) if s is not None and f is not None]
+    inside = sum(1 for f in finishes if any(a < f < b for a, b in periods))
+    span = sum(b - a for a, b in periods)
+    if inside < min_finishes or span <= 0:
         return None
-    return (len(busy) - 1) / (busy[-1] - busy[0]) if busy[-1] > busy[0] else None
+    return inside / span
