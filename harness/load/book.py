@@ -76,6 +76,12 @@ class JobBook:
         if self._closed:
             return
         self._closed = True
+        # A submit on the wire may create a job: wait for its answer, or that job would be
+        # accepted by the server yet missing from the report (and never cancelled).
+        waited = 0.0
+        while any(f.submitting for f in self.flows.values()) and waited < timeout:
+            gevent.sleep(0.01)
+            waited += 0.01
         abandoned = list(self.flows.values())
         self.group.kill(block=True, timeout=timeout)
         cleanups = [gevent.spawn(self._abandon, flow) for flow in abandoned]

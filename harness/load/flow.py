@@ -81,12 +81,17 @@ class JobFlow:
         self.deadline = deadline
         self.history: History | None = None
         self.record: JobRecord | None = None
+        self.submitting = False  # a submit is on the wire: the run's end must wait for its answer
 
     def run(self, body: Any, intended_at: float) -> JobRecord:
         s = self.settings
         now = self.now()
         rec = self.record = JobRecord(s.scenario, s.policy.name, intended_at, now, now)
-        ans = self.send(Call.submit(body))
+        self.submitting = True
+        try:
+            ans = self.send(Call.submit(body))
+        finally:
+            self.submitting = False
         rec.submit_sent, rec.submit_acked = ans.sent_at, ans.received_at
         rec.bytes_sent += ans.bytes_sent
         rec.bytes_received += len(ans.body)

@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-__all__ = ["render_html"]
+__all__ = ["policy_table", "render_html"]
 
 _CSS = (
     "body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;"
@@ -135,8 +135,15 @@ def _section(section: dict[str, Any]) -> str:
     rows = [
         [k, m["count"], m["p50"], m["p90"], m["p95"], m["p99"], m["max"], m["unit"]]
         for k, m in metrics.items()
+        if "|" not in k  # per-policy rows: the compact comparison below
     ]
     parts.append(_table(rows, ["metric", "count", "p50", "p90", "p95", "p99", "max", "unit"]))
+    policy_rows = policy_table(metrics)
+    if policy_rows:
+        parts.append("<p>per poll policy:</p>")
+        head = ["policy", "jobs", "polls/job mean", "wasted polls mean"]
+        head += ["detection delay mean s", "detection delay p95 s", "bytes/job mean"]
+        parts.append(_table(policy_rows, head))
     bounds = section["bounds"]
     parts.append("<p>detection bounds (interval widths, s):</p>")
     parts.append(
@@ -159,6 +166,12 @@ def _section(section: dict[str, Any]) -> str:
         )
     cap = section["capacity"]
     if cap.get("available"):
+        if cap.get("lower_bound"):
+            parts.append(
+                f'<p class="bad">capacity: servers &ge; {cap["servers"]} '
+                f"({html.escape(cap['note'])}); the saturation rate and max rate are lower "
+                "bounds, and their distance from the truth is not a prediction error.</p>"
+            )
         keys = [k for k in cap if k not in ("curve", "available")]
         parts.append(_table([[k, cap[k]] for k in keys], ["capacity", "value"]))
         parts.append(_capacity_plot(cap))
@@ -181,6 +194,9 @@ def _section(section: dict[str, Any]) -> str:
             _table([[k, str(v)] for k, v in table.items()], ["moment / state", "outcomes"])
         )
         parts.append(_cancel_plot(table))
+    if section.get("cancel_moments"):
+        rows = [[m["moment"], m["attempts"], m["reason"]] for m in section["cancel_moments"]]
+        parts.append(_table(rows, ["cancel moment", "attempts", "why none"]))
     if section.get("ground_truth"):
         gt = section["ground_truth"]
         parts.append(
@@ -207,12 +223,44 @@ def _section(section: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def _target(target: Any) -> str:
+    if not isinstance(target, dict):
+        return f"target: {html.escape(str(target or ''))}"
+    what = "embedded emulator" if target.get("embedded") else "server"
+    return f"target: <code>{html.escape(str(target.get('base_url', '')))}</code> ({what})"
+
+
+def policy_table(metrics: dict[str, Any]) -> list[list[Any]]:
+    """One row per poll policy from the `metric|policy` histograms."""
+    policies = sorted({k.split("|", 1)[1] for k in metrics if "|" in k})
+
+    def get(metric: str, policy: str, stat: str) -> Any:
+        m = metrics.get(f"{metric}|{policy}")
+        return "" if m is None else m[stat]
+
+    return [
+        [
+            p,
+            get("polls_per_job", p, "count"),
+            get("polls_per_job", p, "mean"),
+            get("wasted_polls", p, "mean"),
+            get("detection_delay", p, "mean"),
+            get("detection_delay", p, "p95"),
+            get("bytes_per_job", p, "mean"),
+        ]
+        for p in policies
+    ]
+
+
 def render_html(report: dict[str, Any]) -> str:
     slos = report.get("slos", [])
     slo_rows = [[s["slo"], s["actual"], "pass" if s["passed"] else "FAIL"] for s in slos]
     body = [
         "<h1>chronoedit-harness load report</h1>",
-        f"<p>target: {html.escape(str(report.get('target', '')))}</p>",
+        '<p class="bad">interrupted (Ctrl-C): partial run; queued jobs were cancelled</p>'
+        if report.get("interrupted")
+        else "",
+        f"<p>{_target(report.get('target'))}</p>",
         _table([list(report["accounting"].values())], list(report["accounting"])),
     ]
     if slo_rows:
