@@ -3,8 +3,17 @@
 Importing this package registers every check (in run order) in `CHECKS`.
 """
 
-# Import order is run order: `shapes` last, so it judges every probe's answers too.
-from harness.checks import access, cancel, inputs, lifecycle, output, shapes  # noqa: F401
+# Import order is run order: `shapes` and `transport` last, so they see every probe too.
+from harness.checks import (  # noqa: F401
+    access,
+    cancel,
+    inputs,
+    lifecycle,
+    output,
+    races,
+    shapes,
+    transport,
+)
 from harness.checks.context import CheckContext, Image
 from harness.checks.ledger import JobEntry, JobLedger
 from harness.checks.observations import CancelTry, JobRecord, Observations, Read, endpoint_of

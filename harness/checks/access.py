@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
+from functools import partial
 
 from harness import schemas
 from harness.cases import Case
@@ -12,6 +14,7 @@ from harness.checks.observations import Read
 from harness.checks.registry import Verdict, check, failed, observed, passed, skipped
 from harness.client import Call
 from harness.client.protocol import Endpoint
+from harness.errors import TransportError
 from harness.secrets import Token
 
 __all__: list[str] = []
@@ -23,20 +26,29 @@ _ON_JOB: tuple[Endpoint, ...] = ("status", "result", "cancel")
 def _auth_probes(ctx: CheckContext) -> tuple[list[tuple[str, Read]], str]:
     reads: list[tuple[str, Read]] = []
     notes = ""
+    unanswered = 0
     job = ctx.obs.finished_job()
     for label, token in (("missing token", None), ("wrong token", _WRONG)):
+        sends: list[tuple[str, Callable[[], Read]]] = []
         if ctx.ledger.can_create():
             body = base_body(schemas.load("input"), ctx.input_image_url)
             case = Case("auth probe", True, body=body)
-            reads.append((f"submit, {label}", ctx.submit_probe(case, "auth", token=token)))
+            sends.append((f"submit, {label}", partial(ctx.submit_probe, case, "auth", token=token)))
         else:
             notes = "; submit not probed (job budget exhausted)"
         if job is not None:
             for endpoint in _ON_JOB:
-                read = ctx.send(Call.on_request(endpoint, job.request_id), token=token)
-                reads.append((f"{endpoint}, {label}", read))
+                call = Call.on_request(endpoint, job.request_id)
+                sends.append((f"{endpoint}, {label}", partial(ctx.probe, call, token=token)))
+        for what, send in sends:
+            try:
+                reads.append((what, send()))
+            except TransportError:
+                unanswered += 1
     if job is None:
         notes += "; status/result/cancel not probed (no job of the run's own finished)"
+    if unanswered:
+        notes += f"; {unanswered} probes got no answer (transport, not judged)"
     return reads, notes
 
 
@@ -90,10 +102,12 @@ def tenant_isolation(ctx: CheckContext) -> Verdict:
     job = ctx.obs.finished_job()
     if job is None:
         return skipped("no job of the run's own finished")
-    reads = [
-        ctx.send(Call.on_request(endpoint, job.request_id), token=ctx.second_token)
+    reads = _answered(
+        partial(ctx.probe, Call.on_request(endpoint, job.request_id), token=ctx.second_token)
         for endpoint in _ON_JOB
-    ]
+    )
+    if not reads:
+        return skipped("no probe with the second token got an answer (transport)")
     # Only an answer that reads or cancels breaks this rule; a 5xx is judged by unknown-request.
     bad = [r for r in reads if r.http_status < 400]
     if bad:
@@ -103,11 +117,22 @@ def tenant_isolation(ctx: CheckContext) -> Verdict:
     return passed(f"the second token got HTTP {codes} on status, result and cancel", reads[:1])
 
 
+def _answered(sends: Iterable[Callable[[], Read]]) -> list[Read]:
+    """The reads of the probes that got an answer (each is re-sent a few times first)."""
+    reads = []
+    for send in sends:
+        try:
+            reads.append(send())
+        except TransportError:
+            continue
+    return reads
+
+
 def _unknown(ctx: CheckContext) -> list[Read]:
     rid = str(uuid.UUID(int=ctx.seed + 0x5EED, version=4))
     return ctx.cached(
         "unknown-id",
-        lambda: [ctx.send(Call.on_request(e, rid)) for e in _ON_JOB],
+        lambda: _answered(partial(ctx.probe, Call.on_request(e, rid)) for e in _ON_JOB),
     )
 
 
@@ -119,6 +144,8 @@ def _unknown(ctx: CheckContext) -> list[Read]:
 )
 def unknown_request_4xx(ctx: CheckContext) -> Verdict:
     reads = _unknown(ctx)
+    if not reads:
+        return skipped("no probe of an unknown id got an answer (transport)")
     bad = [r for r in reads if not 400 <= r.http_status < 500]
     if bad:
         which = ", ".join(f"{r.endpoint} HTTP {r.http_status}" for r in bad)
@@ -131,9 +158,12 @@ def unknown_request_4xx(ctx: CheckContext) -> Verdict:
     rule="...and that 4xx is 404",
     level="SHOULD",
     catches=("unknown_request_400",),
+    collateral=("unknown_request_500",),  # a 500 is not a 404 either
 )
 def unknown_request_404(ctx: CheckContext) -> Verdict:
     reads = _unknown(ctx)
+    if not reads:
+        return skipped("no probe of an unknown id got an answer (transport)")
     bad = [r for r in reads if r.http_status != 404]
     if bad:
         which = ", ".join(f"{r.endpoint} HTTP {r.http_status}" for r in bad)

@@ -18,9 +18,14 @@ from harness.errors import TransportError
 from harness.evidence import Exchange
 from harness.secrets import Token
 
-__all__ = ["CheckContext", "Image", "json_body"]
+__all__ = ["PROBE_ATTEMPTS", "TRANSIENT_STATUSES", "CheckContext", "Image", "json_body"]
 
 T = TypeVar("T")
+
+# "Not now" answers (rate limit, bad gateway, unavailable, gateway timeout): availability, not a
+# verdict on the request. A 500 is not among them: a body that crashes the server is a finding.
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+PROBE_ATTEMPTS = 4  # tries of a probe that should change nothing (see `CheckContext.probe`)
 
 
 @dataclass(frozen=True)
@@ -58,18 +63,39 @@ class CheckContext:
         reply = self.client.request(call, token=token)
         return Read.of(call.endpoint, reply.exchange, reply.received_at)
 
+    def probe(self, call: Call, *, token: Token | bool | None = True) -> Read:
+        """A call that should change nothing (an invalid body, a foreign or missing token, an
+        unknown id, a repeated cancel): re-sent when it gets no answer or a transient one, so
+        transport noise is not judged as the server's verdict. Reads are retried by the client
+        itself. Raises TransportError when no try got an answer."""
+        if call.safe:
+            return self.send(call, token=token)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                read = self.send(call, token=token)
+            except TransportError:
+                if attempt >= PROBE_ATTEMPTS:
+                    raise
+            else:
+                if read.http_status not in TRANSIENT_STATUSES or attempt >= PROBE_ATTEMPTS:
+                    return read
+            self.client.clock.sleep(self.client.retry.delay(attempt))
+
     def submit_probe(self, case: Case, origin: str, *, token: Token | bool | None = True) -> Read:
         """Submit a body that should create no job. If one is created anyway it is counted
         against the budget and cancelled at once. Callers check `ledger.can_create()` first."""
         call = Call.submit(case.body, self.client.model_id, raw=case.payload())
-        read = self.send(call, token=token)
+        read = self.probe(call, token=token)
         rid = read.body.get("request_id") if isinstance(read.body, dict) else None
         if read.ok and isinstance(rid, str) and rid:
             entry = self.ledger.add(rid, origin, "accepted")
             try:
-                ack = self.send(Call.on_request("cancel", rid))
+                ack = self.probe(Call.on_request("cancel", rid))
                 outcome = ack.body.get("outcome") if isinstance(ack.body, dict) else None
                 entry.state = "cancelled" if outcome == "cancelled" else f"cancel: {outcome}"
+                entry.cancel = str(outcome)
             except TransportError:
                 entry.state = "cancel failed"
         return read
@@ -86,6 +112,17 @@ class CheckContext:
         return self._images[url]
 
     def _download(self, url: str) -> Image:
+        """GET the image, retried like a read on no answer or a transient status."""
+        for attempt in range(1, PROBE_ATTEMPTS + 1):
+            image = self._get_image(url)
+            self.obs.record(image.exchange)  # counted by the transport check
+            if image.http_status is not None and image.http_status not in TRANSIENT_STATUSES:
+                break
+            if attempt < PROBE_ATTEMPTS:
+                self.client.clock.sleep(self.client.retry.delay(attempt))
+        return image
+
+    def _get_image(self, url: str) -> Image:
         http = self.client.http
         request = http.build_request("GET", url)
         try:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from harness import schemas
 from harness.cases import Case, draw, invalid_cases, invalid_edges
-from harness.checks.context import CheckContext
+from harness.checks.context import TRANSIENT_STATUSES, CheckContext
 from harness.checks.observations import Read
 from harness.checks.registry import Verdict, check, failed, observed, passed, skipped
+from harness.errors import TransportError
 
 __all__: list[str] = []
 
@@ -17,6 +18,7 @@ __all__: list[str] = []
 class Probes:
     sent: list[tuple[Case, Read]]
     unsent: int  # cases not sent: the budget could not absorb one more wrongly created job
+    unanswered: int = 0  # cases that got no answer at all, however often re-sent
 
 
 def _probe_invalid(ctx: CheckContext) -> Probes:
@@ -24,11 +26,15 @@ def _probe_invalid(ctx: CheckContext) -> Probes:
     cases = invalid_edges(schema, ctx.input_image_url)
     cases += draw(invalid_cases(schema, ctx.input_image_url), ctx.examples, ctx.seed)
     sent: list[tuple[Case, Read]] = []
+    unanswered = 0
     for index, case in enumerate(cases):
         if not ctx.ledger.can_create():
-            return Probes(sent, len(cases) - index)
-        sent.append((case, ctx.submit_probe(case, "invalid-input")))
-    return Probes(sent, 0)
+            return Probes(sent, len(cases) - index, unanswered)
+        try:
+            sent.append((case, ctx.submit_probe(case, "invalid-input")))
+        except TransportError:
+            unanswered += 1
+    return Probes(sent, 0, unanswered)
 
 
 def _probes(ctx: CheckContext) -> Probes:
@@ -36,7 +42,10 @@ def _probes(ctx: CheckContext) -> Probes:
 
 
 def _budget_note(probes: Probes) -> str:
-    return f"; {probes.unsent} cases not sent (job budget exhausted)" if probes.unsent else ""
+    note = f"; {probes.unsent} cases not sent (job budget exhausted)" if probes.unsent else ""
+    if probes.unanswered:
+        note += f"; {probes.unanswered} got no answer (transport, not judged)"
+    return note
 
 
 @check(
@@ -99,16 +108,23 @@ def valid_input_accepted(ctx: CheckContext) -> Verdict:
     tried = [(c, r) for c, r in ctx.obs.submits if not c.extra]
     if not tried:
         return skipped("no valid body was submitted (job budget)")
-    refused = [(c, r) for c, r in tried if r.http_status != 200]
+    # 429/502/503/504 say "not now", not "not this body": reported (transport), not judged,
+    # unless no valid body was accepted at all.
+    busy = [(c, r) for c, r in tried if r.http_status in TRANSIENT_STATUSES]
+    judged = [(c, r) for c, r in tried if r.http_status not in TRANSIENT_STATUSES] or busy
+    note = f"; {len(busy)} answered HTTP 429/502/503/504 (transient, not judged)" if busy else ""
+    refused = [(c, r) for c, r in judged if r.http_status != 200]
     for case, _ in refused:
         ctx.save_failing(case, "valid body refused")
     if refused:
         labels = ", ".join(f"{c.label} (HTTP {r.http_status})" for c, r in refused[:3])
         return failed(
-            f"{len(refused)} of {len(tried)} valid bodies refused: {labels}",
+            f"{len(refused)} of {len(judged)} valid bodies refused: {labels}",
             [r.exchange for _, r in refused],
         )
-    return passed(f"{len(tried)} valid bodies accepted (edges: bounds, enums, 8.0, huge seed)")
+    return passed(
+        f"{len(judged)} valid bodies accepted (edges: bounds, enums, 8.0, huge seed){note}"
+    )
 
 
 @check(

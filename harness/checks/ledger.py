@@ -12,7 +12,8 @@ __all__ = ["JobEntry", "JobLedger"]
 class JobEntry:
     request_id: str
     origin: str  # which part of the run created it (workload, invalid-input, auth, ...)
-    state: str = "unknown"
+    state: str = "unknown"  # the last state the run knows of (a status word, or why not)
+    cancel: str | None = None  # the outcome of the run's cancel, when it sent one
 
 
 @dataclass
@@ -35,6 +36,9 @@ class JobLedger:
         entry = JobEntry(request_id, origin, state)
         self.entries.append(entry)
         return entry
+
+    def get(self, request_id: str) -> JobEntry | None:
+        return next((e for e in self.entries if e.request_id == request_id), None)
 
     def set_state(self, request_id: str, state: str) -> None:
         for entry in self.entries:

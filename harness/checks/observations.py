@@ -89,13 +89,17 @@ class JobRecord:
 
 @dataclass
 class CancelTry:
-    """A cancel (or two at once, `kind == "race"`) and the status read just before it."""
+    """A cancel (or two at once: kinds race and start) and the status read just before it."""
 
     request_id: str
-    kind: str  # queued | running | finished | race
+    kind: str  # queued | running | finished | race | start | lost
     seen_before: str | None
     reads_before: int = 0  # the job's status reads when the cancel was sent
     replies: list[Read] = field(default_factory=list)
+    # status reads sent at the same moment as the cancels: their order against the cancels is
+    # unknown, so they are judged apart from the reads that surely came after
+    concurrent: list[Read] = field(default_factory=list)
+    void: str | None = None  # why it proves nothing (no answer, a transient 503, ...)
 
     def outcomes(self) -> list[str | None]:
         return [r.body.get("outcome") if isinstance(r.body, dict) else None for r in self.replies]
@@ -112,6 +116,10 @@ class Observations:
 
     def record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     def api_exchanges(self, endpoint: str | None = None) -> list[Exchange]:
         found = [e for e in self.exchanges if endpoint_of(e) is not None]

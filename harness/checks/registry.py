@@ -2,6 +2,9 @@
 
 A check returns a `Verdict`; the registry turns it into a `Finding` (data, never an exception).
 `catches` names the emulator fault modes the check is proven to catch (tests/conform).
+`collateral` names faults that break *another* rule and, as a direct consequence, this one too
+(e.g. an undocumented status word also breaks the status schema): this check may fail under
+them without being a false positive. The live mutation test allows exactly catches|collateral.
 """
 
 from __future__ import annotations
@@ -114,6 +117,7 @@ class Check:
     level: Level
     fn: CheckFn = field(repr=False)
     catches: tuple[str, ...] = ()
+    collateral: tuple[str, ...] = ()
 
     def run(self, ctx: CheckContext) -> Finding:
         start = time.monotonic()
@@ -136,14 +140,19 @@ CHECKS: dict[str, Check] = {}
 
 
 def check(
-    id: str, *, rule: str, level: str, catches: tuple[str, ...] = ()
+    id: str,
+    *,
+    rule: str,
+    level: str,
+    catches: tuple[str, ...] = (),
+    collateral: tuple[str, ...] = (),
 ) -> Callable[[CheckFn], CheckFn]:
     """Register `fn` as check `id` (ids are unique; registration order is run order)."""
 
     def register(fn: CheckFn) -> CheckFn:
         if id in CHECKS:
             raise ValueError(f"duplicate check id {id!r}")
-        CHECKS[id] = Check(id, rule, Level(level), fn, catches)
+        CHECKS[id] = Check(id, rule, Level(level), fn, catches, collateral)
         return fn
 
     return register

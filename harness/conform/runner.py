@@ -7,6 +7,7 @@ judges it or sends its own probes. Ctrl-C cancels the run's unfinished jobs and 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from harness.conform.events import (
     RunStarted,
     StageStarted,
 )
-from harness.conform.workload import Workload
+from harness.conform.workload import UNANSWERED, Workload
 from harness.errors import HarnessError, TransportError
 from harness.target import Target
 
@@ -117,13 +118,49 @@ def run_conformance(
 
 
 def _cancel_unfinished(client: Client, ledger: JobLedger, obs: Observations) -> None:
-    """Ctrl-C: cancel every job the run created that is not known to be finished."""
+    """Ctrl-C: cancel every job the run created that is not known to be finished, and book
+    each job's last known state and the cancel's outcome (a second Ctrl-C stops the sending)."""
+    todo = []
     for entry in ledger.entries:
         job = obs.jobs.get(entry.request_id)
+        if job is not None and job.last_word:
+            entry.state = job.last_word
+        if entry.request_id == UNANSWERED:
+            continue  # its id was never seen: nothing to cancel
         if job is not None and job.terminal:
-            continue
-        try:
-            reply = client.request(Call.on_request("cancel", entry.request_id))
-            entry.state = f"cancel on interrupt: HTTP {reply.response.status_code}"
-        except HarnessError:
-            entry.state = "cancel on interrupt failed"
+            entry.cancel = entry.cancel or "not sent: already finished"
+        elif job is None and entry.cancel is not None:
+            continue  # a probe's job, cancelled at once when it was created
+        else:
+            todo.append(entry)
+    try:
+        for entry in todo:
+            entry.cancel = "not sent: interrupted again"
+        for entry in todo:
+            entry.cancel, state = _cancel_one(client, entry.request_id)
+            entry.state = state or entry.state
+    except KeyboardInterrupt:
+        pass
+    counts = Counter(str(e.cancel) for e in todo)
+    obs.note(
+        f"interrupted: cancels sent to {len(todo)} unfinished jobs ("
+        + ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+        + ")"
+    )
+
+
+def _cancel_one(client: Client, request_id: str) -> tuple[str, str | None]:
+    """(the cancel's outcome, the job's state read after it) for one job."""
+    try:
+        reply = client.request(Call.on_request("cancel", request_id))
+    except HarnessError:
+        return "no answer", None
+    body = reply.json()
+    outcome = body.get("outcome") if isinstance(body, dict) else None
+    said = outcome if isinstance(outcome, str) else f"HTTP {reply.response.status_code}"
+    try:
+        status = client.request(Call.on_request("status", request_id)).json()
+    except HarnessError:
+        return said, None
+    word = status.get("status") if isinstance(status, dict) else None
+    return said, word if isinstance(word, str) else None

@@ -6,9 +6,6 @@ clean run also go through the CLI against the live emulator.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import httpx
 import pytest
 
@@ -82,39 +79,6 @@ def test_wrongly_accepted_invalid_inputs_stay_within_budget() -> None:
     origins = {j.origin for j in result.jobs}
     assert "invalid-input" in origins
     assert all(j.state.startswith(("cancel", "completed")) for j in result.jobs)
-
-
-# -- the CLI against the live emulator ------------------------------------------------------
-
-
-def conform(tmp_path: Path, *args: str) -> tuple[int, dict[str, object]]:
-    report = tmp_path / "report.json"
-    code = main(["conform", "--quiet", "--examples", "5", "--report", str(report), *args])
-    return code, json.loads(report.read_text())
-
-
-@pytest.mark.live
-def test_cli_clean_embedded_emulator_strict(tmp_path: Path) -> None:
-    code, report = conform(tmp_path, "--strict", "--junit", str(tmp_path / "j.xml"))
-    assert code == 0
-    checks = report["checks"]
-    assert isinstance(checks, list)
-    assert {c["id"] for c in checks} == set(CHECKS)
-    assert all(c["outcome"] == "passed" for c in checks if c["level"] == "MUST")
-    text = (tmp_path / "report.json").read_text() + (tmp_path / "j.xml").read_text()
-    assert "emulator-token" not in text
-    assert "curl" in text
-
-
-@pytest.mark.live
-@pytest.mark.parametrize(
-    "fault", ["lose_cancel", "status_goes_back", "wrong_image_format", "skip_auth", "lose_jobs"]
-)
-def test_cli_catches_faults_on_the_live_emulator(tmp_path: Path, fault: str) -> None:
-    code, report = conform(tmp_path, "--strict", "--emulator-fault", fault, "--job-timeout", "3")
-    assert code == 1
-    failed = {c["id"] for c in report["checks"] if c["outcome"] == "failed"}  # type: ignore[union-attr]
-    assert set(CAUGHT_BY[fault]) <= failed
 
 
 def test_cli_usage_and_connection_errors(capsys: pytest.CaptureFixture[str]) -> None:

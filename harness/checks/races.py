@@ -1,0 +1,66 @@
+"""Races: two cancels at once on the next job to start, and cancels the moment a job starts.
+
+Whatever the timing, each answer must be one the contract allows, and the pair must agree with
+what the job then does (see `outcomes`). The workload aims these tries; the checks judge them.
+"""
+
+from __future__ import annotations
+
+from harness.checks.context import CheckContext
+from harness.checks.outcomes import judge_pair, tries, void_note
+from harness.checks.registry import Verdict, check, passed, skipped
+
+__all__: list[str] = []
+
+
+def _judge(ctx: CheckContext, kind: str, none: str, what: str) -> Verdict:
+    judged, voided = tries(ctx, kind)
+    if not judged:
+        return skipped(none + void_note(voided))
+    for t, job in judged:
+        verdict = judge_pair(job, t)
+        if verdict is not None:
+            return verdict
+    t, job = judged[0]
+    seen = sorted({str(r.word) for r in t.concurrent if r.word})
+    return passed(
+        f"{what}: outcomes {t.outcomes()}, reads sent with them {seen or 'none'}; job "
+        f"{job.request_id} then {job.last_word}{void_note(voided)}",
+        [r.exchange for r in t.replies],
+    )
+
+
+@check(
+    "cancel-race",
+    rule="two cancels at once (and a status read) on the job at queue_position 0: each answer "
+    "202 with an allowed outcome; cancelled means the job never runs, not_cancellable that it "
+    "ends normally",
+    level="MUST",
+    catches=("lose_cancel", "cancel_409"),
+    collateral=("malformed_cancel_response",),
+)
+def cancel_race(ctx: CheckContext) -> Verdict:
+    return _judge(
+        ctx,
+        "race",
+        "no job was seen at queue_position 0 to race two cancels on",
+        "two cancels at once on the next job to start",
+    )
+
+
+@check(
+    "cancel-at-start",
+    rule="two cancels at once the moment a job is first read in_progress: not_cancellable "
+    "(never cancelled), and the job ends normally",
+    level="MUST",
+    catches=("cancel_in_progress", "cancel_409"),
+    collateral=("malformed_cancel_response",),
+)
+def cancel_at_start(ctx: CheckContext) -> Verdict:
+    return _judge(
+        ctx,
+        "start",
+        "no queued job was watched into in_progress (the burst did not queue, or a job went "
+        "from in_queue to finished between two reads)",
+        "two cancels the moment the job started",
+    )
