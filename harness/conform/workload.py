@@ -26,7 +26,7 @@ __all__ = ["RESERVED_JOBS", "Workload"]
 
 RESERVED_JOBS = 2  # left for probes that create a job only on a faulty server (invalid, auth)
 REREADS = 3  # status reads of each finished job (a flapping terminal state shows in 2)
-MAX_TRIES = 3  # cancels of one kind that may come back void before the kind is given up
+MAX_TRIES = 3  # tries of one kind of cancel (void, or a race that missed) before giving up
 UNANSWERED = "(submit unanswered)"
 
 
@@ -122,7 +122,10 @@ class Workload:
         done = set()
         for t in self.ctx.obs.cancels:
             tried[t.kind] = tried.get(t.kind, 0) + 1
-            if t.void is None or tried[t.kind] >= MAX_TRIES:
+            # A race that found the job already started is allowed but exercised nothing of
+            # the queued side: aim again at the next job (a few times at most).
+            missed = t.kind == "race" and "cancelled" not in t.outcomes()
+            if (t.void is None and not missed) or tried[t.kind] >= MAX_TRIES:
                 done.add(t.kind)
         return done | self._given_up
 
@@ -160,7 +163,10 @@ class Workload:
             self._cancel(queued.pop(0), "queued")
         front = sorted(queued, key=_position)
         if "race" not in done and front and _position(front[0]) == 0:
-            self._cancel(front.pop(0), "race", copies=2, reads=1)
+            job = front.pop(0)
+            read = self._poll(job)  # a fresh read: the cancels follow it within a millisecond
+            if read is not None and read.phase is Phase.QUEUED:
+                self._cancel(job, "race", copies=2, reads=1)
         running = [j for j in free if _last_phase(j) is Phase.RUNNING]
         running.sort(key=lambda j: -float(j.case.value("num_inference_steps", 8) or 8))
         if "running" not in done and running:

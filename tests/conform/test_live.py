@@ -120,3 +120,18 @@ def test_transport_noise_causes_no_finding_and_is_reported(
     else:
         assert "HTTP 503" in transport
         assert "transient, not judged" in message(report, "valid-input-accepted")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(
+    ("fault", "breaks"),
+    [("", set()), ("lose_cancel", {"cancel-race"}), ("cancel_in_progress", {"cancel-at-start"})],
+)
+def test_aimed_races_on_several_seeds(
+    tmp_path: Path, seed: int, fault: str, breaks: set[str]
+) -> None:
+    only = ("--only", "cancel-race", "--only", "cancel-at-start", "--seed", str(seed))
+    code, report = conform(tmp_path, *only, *(("--emulator-fault", fault) if fault else ()))
+    assert failed(report) == breaks, [(c["id"], c["message"]) for c in report["checks"]]
+    assert code == (1 if breaks else 0)
+    assert set(outcomes(report).values()) <= {"passed", "failed"}  # both races were aimed
