@@ -6,6 +6,8 @@ clean run also go through the CLI against the live emulator.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -90,3 +92,19 @@ def test_cli_usage_and_connection_errors(capsys: pytest.CaptureFixture[str]) -> 
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert all(line.startswith(("error:", "conform:")) for line in err.strip().splitlines())
+
+
+def test_readme_fault_table_matches_the_catalog() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in readme.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0].startswith("`") and cells[0].strip("`") in FAULTS:
+            rows[cells[0].strip("`")] = cells
+    assert set(rows) == set(CONTRACT_FAULTS)
+    for fault, (_, level, caught, also, code) in rows.items():
+        ids = lambda text: {c.strip(" `") for c in text.split(",") if c.strip()}  # noqa: E731
+        assert level == FAULTS[fault].level
+        assert ids(caught) == set(CAUGHT_BY[fault]), fault
+        assert ids(also) <= {c.id for c in CHECKS.values() if fault in c.collateral}, fault
+        assert code == "1"
