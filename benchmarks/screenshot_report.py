@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import subprocess
 import sys
@@ -34,5 +35,18 @@ def screenshot(html: Path, png: Path, *, height: int = 4000) -> None:
         )  # fmt: skip
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("html", type=Path, help="the HTML report to open")
+    parser.add_argument("png", type=Path, nargs="?", default=Path("report.png"), help="output")
+    parser.add_argument("--height", type=int, default=4000, help="window height in pixels")
+    args = parser.parse_args(argv)
+    if not args.html.is_file():
+        parser.error(f"no such file: {args.html}")
+    screenshot(args.html, args.png, height=args.height)
+    print(f"screenshot of {args.html} written to {args.png}")
+    return 0
+
+
 if __name__ == "__main__":
-    screenshot(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else Path("report.png"))
+    sys.exit(main())
