@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
+from gevent.event import Event
 from gevent.pool import Group
 
 from harness.client.protocol import Call
@@ -41,6 +42,9 @@ class JobBook:
         self.schedulers = 0
         self.submitted = 0
         self._closed = False
+        self._final = Event()  # set once `close` is done: every record is in `results`
+        self._abandoned: list[JobFlow] = []  # flows the run's end killed after they started
+        self._recorded: set[int] = set()  # ids of abandoned records already finished
 
     def take_budget(self) -> bool:
         """One more submit allowed? The budget caps submits whatever the scenario."""
@@ -52,10 +56,16 @@ class JobBook:
         return True
 
     def start(self, flow: JobFlow, body: Any, intended_at: float) -> None:
+        """Run one job's flow in the book's group. It ends in exactly one record: its own when
+        it runs to the end, or, if the run's end kills it, the abandoned one `close` makes."""
+
         def run() -> None:
             self.flows[id(flow)] = flow
             try:
                 rec = flow.run(body, intended_at)
+            except BaseException:  # killed by the run's end (or a bug): started, so it may
+                self._abandoned.append(flow)  # have created a job; `close` records it
+                raise
             finally:
                 self.flows.pop(id(flow), None)
             self.finish(rec)
@@ -68,25 +78,49 @@ class JobBook:
             listener(rec)
 
     @property
-    def idle(self) -> bool:
-        return self.schedulers == 0 and not self.flows and len(self.group) == 0
+    def closed(self) -> bool:
+        """The run's end has begun: no more submits, and the results are being finalised."""
+        return self._closed
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Run end: stop following every job; cancel those still queued; all count as lost."""
+    @property
+    def idle(self) -> bool:
+        """Every job ran to its end, and the run's end has not begun (then Locust is stopping)."""
+        return not self._closed and self.schedulers == 0 and not self.flows and len(self.group) == 0
+
+    def close(self, timeout: float = 5.0, *, submit_wait: float = 40.0) -> None:
+        """Run end: stop following every job; cancel those still queued; all count as lost.
+
+        Blocks until the book is final, whoever calls it: Locust may stop the run from
+        several greenlets at once (the SIGTERM handler, a user quitting, the main greenlet),
+        and a later caller must not write the results while the first is still cancelling."""
         if self._closed:
+            self._final.wait()
             return
         self._closed = True
-        # A submit on the wire may create a job: wait for its answer, or that job would be
-        # accepted by the server yet missing from the report (and never cancelled).
+        try:
+            self._close(timeout, submit_wait)
+        finally:
+            self.results.ended_at = time.time()
+            self._final.set()
+
+    def _close(self, timeout: float, submit_wait: float) -> None:
+        # A submit on the wire may create a job: wait for its answer (the transport's own
+        # timeout bounds it), or that job would be accepted by the server yet missing from the
+        # report and never cancelled. Its flow records the request_id before it next yields.
         waited = 0.0
-        while any(f.submitting for f in self.flows.values()) and waited < timeout:
+        while any(f.submitting for f in self.flows.values()) and waited < submit_wait:
             gevent.sleep(0.01)
             waited += 0.01
-        abandoned = list(self.flows.values())
         self.group.kill(block=True, timeout=timeout)
+        abandoned, self._abandoned = self._abandoned, []
         cleanups = [gevent.spawn(self._abandon, flow) for flow in abandoned]
         gevent.joinall(cleanups, timeout=timeout)
-        self.results.ended_at = time.time()
+        for flow, cleanup in zip(abandoned, cleanups, strict=True):
+            rec = flow.record
+            if rec is not None and id(rec) not in self._recorded:  # its cleanup hung or broke
+                cleanup.kill(block=False)
+                rec.cleanup = rec.cleanup or ("timed out" if not cleanup.ready() else "error")
+                self._record_once(rec)  # still reported: nothing is lost
 
     def _abandon(self, flow: JobFlow) -> None:
         rec = flow.abandon()
@@ -101,4 +135,9 @@ class JobBook:
                 rec.cleanup = str(data.get("outcome") or f"HTTP {answer.status}")
             except Exception as exc:  # the report must still be written
                 rec.cleanup = f"error: {type(exc).__name__}"
-        self.finish(rec)
+        self._record_once(rec)
+
+    def _record_once(self, rec: JobRecord) -> None:
+        if id(rec) not in self._recorded:
+            self._recorded.add(id(rec))
+            self.finish(rec)

@@ -178,6 +178,12 @@ def _on_worker_report(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
 
 
 def _on_quit(exit_code: int, **_kw: Any) -> None:
+    if _State.book is not None:
+        # Locust can reach `quit` while another greenlet is still closing the book (cancelling
+        # queued jobs): a second `stop` returns at once, the runner's greenlets die and the
+        # main greenlet shuts down. close() waits for the book to be final; writing now would
+        # drop every job whose cleanup was still in flight.
+        _State.book.close()
     results = _State.master_results if _State.book is None else _State.book.results
     path = _results_path()
     if results is None or not path:

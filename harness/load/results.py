@@ -59,7 +59,10 @@ class RunResults:
         )
 
     def write(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_json()))
+        """Whole or not at all: a reader never sees a half-written file."""
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps(self.to_json()))
+        partial.replace(path)
 
     @classmethod
     def read(cls, path: Path) -> RunResults:

@@ -1,0 +1,152 @@
+"""The run's end in the job book (gevent, no Locust): every job a flow submitted is recorded
+exactly once, queued ones are cancelled, and `close` is final whoever calls it, however often.
+
+A scripted server answers on gevent's clock; its submit and cancel can be held on the wire.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import gevent
+import pytest
+from gevent.event import Event
+
+from harness.client.policies import FixedInterval
+from harness.client.protocol import Call
+from harness.load.book import JobBook
+from harness.load.flow import Answer, FlowSettings, JobFlow
+from harness.load.results import RunResults
+
+
+class Server:
+    """Jobs stay queued until cancelled. `hold_submit` / `hold_cancel` keep those calls on the
+    wire until released; the job exists on the server from the moment the submit arrives."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, str] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.hold_submit = Event()
+        self.hold_submit.set()
+        self.hold_cancel = Event()
+        self.hold_cancel.set()
+
+    def __call__(self, call: Call) -> Answer:
+        sent = time.time()
+        if call.endpoint == "submit":
+            request_id = f"job-{len(self.jobs) + 1}"
+            self.jobs[request_id] = "in_queue"
+            self.calls.append(("submit", request_id))
+            self.hold_submit.wait()
+            return _answer(200, {"request_id": request_id}, sent)
+        request_id = call.path.rstrip("/").split("/")[-2]
+        if call.endpoint == "cancel":
+            self.calls.append(("cancel", request_id))
+            self.hold_cancel.wait()
+            self.jobs[request_id] = "cancelled"
+            return _answer(202, {"request_id": request_id, "outcome": "cancelled"}, sent)
+        gevent.sleep(0.001)
+        return _answer(200, {"request_id": request_id, "status": self.jobs[request_id]}, sent)
+
+
+def _answer(status: int, body: dict[str, object], sent: float) -> Answer:
+    return Answer(status, json.dumps(body).encode(), sent, time.time(), 10)
+
+
+@pytest.fixture
+def server() -> Server:
+    return Server()
+
+
+def _book() -> JobBook:
+    return JobBook(RunResults("t", started_at=time.time()))
+
+
+def _submit(book: JobBook, server: Server) -> JobFlow:
+    assert book.take_budget()
+    flow = JobFlow(server, gevent.sleep, time.time, FlowSettings("t", FixedInterval(0.05)))
+    book.start(flow, {"prompt": "x"}, time.time())
+    return flow
+
+
+def _recorded(book: JobBook) -> dict[str | None, str | None]:
+    return {r.request_id: r.cleanup for r in book.results.records}
+
+
+def test_a_second_close_waits_until_the_first_has_recorded_every_job(server: Server) -> None:
+    """The bug behind the lost Ctrl-C records: Locust's SIGTERM handler closes the book; while
+    its cancels are on the wire a second stop (a user quitting, then the main greenlet's
+    shutdown) closed it again, returned at once and wrote results without those jobs."""
+    book = _book()
+    for _ in range(3):
+        _submit(book, server)
+    gevent.sleep(0.02)  # submitted, now polling: all three queued
+    server.hold_cancel.clear()
+    first = gevent.spawn(book.close)
+    gevent.sleep(0.02)
+    assert [c for c, _ in server.calls].count("cancel") == 3  # the first close is cancelling
+    gevent.spawn_later(0.05, server.hold_cancel.set)
+    book.close()  # the second caller: returns only when the book is final
+    assert _recorded(book) == {"job-1": "cancelled", "job-2": "cancelled", "job-3": "cancelled"}
+    first.join(1)
+    assert first.successful()
+    assert len(book.results.records) == 3  # exactly once each
+    assert book.results.ended_at > 0
+
+
+def test_a_job_abandoned_right_after_its_submit_is_recorded_and_cancelled(server: Server) -> None:
+    book = _book()
+    _submit(book, server)
+    gevent.sleep(0)  # the flow ran: its submit is answered, its first poll not yet sent
+    assert server.calls == [("submit", "job-1")]
+    book.close()
+    assert server.calls == [("submit", "job-1"), ("cancel", "job-1")]
+    assert server.jobs == {"job-1": "cancelled"}
+    (rec,) = book.results.records
+    assert (rec.request_id, rec.outcome, rec.cleanup) == ("job-1", "lost", "cancelled")
+
+
+def test_a_submit_on_the_wire_longer_than_the_kill_timeout_is_still_recorded(
+    server: Server,
+) -> None:
+    """The server has the job before its answer arrives: close must not kill that flow (its
+    request_id would be unknown, the job never cancelled and missing from the report)."""
+    book = _book()
+    server.hold_submit.clear()
+    _submit(book, server)
+    gevent.sleep(0)
+    assert server.jobs == {"job-1": "in_queue"}  # created; its answer is held
+    gevent.spawn_later(0.1, server.hold_submit.set)
+    book.close(timeout=0.01)
+    assert _recorded(book) == {"job-1": "cancelled"}
+    assert server.jobs == {"job-1": "cancelled"}
+
+
+def test_a_flow_spawned_but_never_started_makes_no_submit_and_no_record(server: Server) -> None:
+    book = _book()
+    _submit(book, server)
+    book.close()  # before the flow's greenlet first ran
+    assert server.calls == []
+    assert book.results.records == []
+    assert not book.take_budget()
+
+
+def test_a_hung_cleanup_still_leaves_the_job_in_the_report(server: Server) -> None:
+    book = _book()
+    _submit(book, server)
+    gevent.sleep(0.02)
+    server.hold_cancel.clear()  # the cancel never answers
+    book.close(timeout=0.05)
+    assert _recorded(book) == {"job-1": "timed out"}
+    server.hold_cancel.set()
+    gevent.sleep(0.01)  # the killed cleanup must not record it a second time
+    assert len(book.results.records) == 1
+
+
+def test_closing_makes_the_book_not_idle(server: Server) -> None:
+    book = _book()
+    assert book.idle
+    book.close()
+    assert book.closed
+    assert not book.idle  # a user must not ask Locust to quit a second time
