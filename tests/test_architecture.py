@@ -27,7 +27,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "cases": FOUNDATION,
     "checks": FOUNDATION | {"client", "cases"},
     "conform": FOUNDATION | {"client", "cases", "checks", "target"},
-    "load": FOUNDATION | {"client", "target", "model"},
+    "load": FOUNDATION | {"client", "target"},
     "reports": FOUNDATION | {"checks", "conform", "load"},
     "pytest_plugin": FOUNDATION
     | {"client", "cases", "checks", "conform", "mock", "model", "target"},

@@ -96,7 +96,8 @@ def register(sub: Any, *, name: str, help: str) -> None:
         "--max-jobs",
         type=int,
         default=0,
-        help="submit budget per scenario run (required remotely); with --processes the "
+        help="submit budget of the whole command, shared by its scenarios and repeats "
+        "(required remotely); with --processes the "
         "workers share it",
     )
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback host")
@@ -190,7 +191,9 @@ def _target(args: argparse.Namespace, stack: ExitStack) -> tuple[str, str | None
 
         url = checked_base_url(args.base_url)
         return url, token.reveal(), args.input_image_url or default_public_image_url()
-    token_text = args.token or "emulator-token-1"
+    from harness.model import DEFAULT_TOKENS, sample_url
+
+    token_text = args.token or DEFAULT_TOKENS[0]
     if args.emulator_in_process:
         from harness.target import open_target
 
@@ -205,7 +208,7 @@ def _target(args: argparse.Namespace, stack: ExitStack) -> tuple[str, str | None
         workers=args.emulator_workers, time_per_step=args.emulator_time_per_step,
         seed=args.seed, tokens=token_text,
     ))  # fmt: skip
-    return url, token_text, args.input_image_url or f"{url}/samples/landscape-16x9.jpg"
+    return url, token_text, args.input_image_url or sample_url(url)
 
 
 def _finish(args: argparse.Namespace, report: dict[str, Any], slos: list[Any]) -> int:

@@ -89,17 +89,28 @@ class Plan:
         return "\n".join(lines)
 
     def run_all(self, scenarios: list[str]) -> dict[str, list[RunResults]]:
-        """Every scenario's repeats; after a Ctrl-C, what was measured so far."""
+        """Every scenario's repeats; after a Ctrl-C, what was measured so far.
+
+        `--max-jobs` is the budget of the whole command: each run may spend what the runs
+        before it left, and once it is spent the remaining runs are skipped, said so.
+        """
         runs: dict[str, list[RunResults]] = {}
+        spent = 0
         for scenario in scenarios:
             for r in range(self.args.repeats):
-                result = self.run_one(scenario, r)
+                left = self.args.max_jobs - spent
+                if self.args.max_jobs and left <= 0:
+                    print(f"load: {scenario} run {r + 1} skipped: --max-jobs "
+                          f"{self.args.max_jobs} spent", file=sys.stderr)  # fmt: skip
+                    continue
+                result = self.run_one(scenario, r, budget=left if self.args.max_jobs else 0)
+                spent += len(result.records)  # every submit attempt counts, even a refused one
                 runs.setdefault(scenario, []).append(result)
                 if result.interrupted:
                     return runs
         return runs
 
-    def run_one(self, scenario: str, r: int) -> RunResults:
+    def run_one(self, scenario: str, r: int, *, budget: int = 0) -> RunResults:
         from harness.load.runner import LocustRun, run_locust
 
         args = self.args
@@ -111,7 +122,7 @@ class Plan:
             scenario, self.base_url, self.workdir, self.duration + self.drain, self.duration,
             self.rate(scenario), users=args.users, processes=args.processes,
             poll_policies=self.policies[scenario], job_timeout=args.job_timeout,
-            max_jobs=args.max_jobs, seed=args.seed + r, arrivals=self.arrivals(scenario),
+            max_jobs=budget, seed=args.seed + r, arrivals=self.arrivals(scenario),
             burst_size=args.burst_size, input_image_url=self.image, csv_prefix=csv,
         )  # fmt: skip
         print(

@@ -22,10 +22,8 @@ from harness.client.protocol import Call
 from harness.load.arrivals import ArrivalSchedule
 from harness.load.flow import Answer, CancelMoment, FlowSettings, JobFlow
 from harness.load.locust_events import book_for
-from harness.model.images import sample_url
 from harness.secrets import Token
 from harness.target import default_public_image_url
-from harness.urls import is_loopback
 
 __all__ = ["ArrivalUser", "CancelUser", "PollingUser", "QueueLatencyUser"]
 
@@ -52,9 +50,10 @@ class ArrivalUser(FastHttpUser):
         self.policies: list[PollPolicy] = [
             parse_policy(p.strip()) for p in str(opts.poll_policies).split(";") if p.strip()
         ]
-        host = str(self.host or "")
-        image = opts.input_image_url or (sample_url(host) if is_loopback(host) else "")
-        self.body = {"image_url": image or default_public_image_url(), "prompt": opts.prompt}
+        # Never guess that a loopback host is our emulator: the runner passes the emulator's
+        # sample explicitly; a plain `locust -f` run gets the seed's example unless told.
+        image = opts.input_image_url or default_public_image_url()
+        self.body = {"image_url": image, "prompt": opts.prompt}
         self.book = book_for(self.environment, self.scenario, by_policy=self.by_policy)
 
     def send(self, call: Call) -> Answer:

@@ -96,3 +96,19 @@ def test_html_report_screenshot_in_headless_chromium(tmp_path):
     html.write_text(render_html(report))
     module.screenshot(html, tmp_path / "r.png", height=600)
     assert (tmp_path / "r.png").stat().st_size > 1000
+
+
+@pytest.mark.live
+@pytest.mark.slow
+def test_max_jobs_is_the_budget_of_the_whole_command(tmp_path, capsys):
+    """--max-jobs caps the submits of all scenarios and repeats together, not each run."""
+    report_path = tmp_path / "r.json"
+    code = main([
+        "load", "--scenario", "all", "--repeats", "2", "--rate", "20", "--duration", "1s",
+        "--drain", "10s", "--emulator-time-per-step", "0.005", "--poll-interval", "0.05",
+        "--max-jobs", "7", "--report", str(report_path),
+    ])  # fmt: skip
+    assert code == 0
+    report = json.loads(report_path.read_text())
+    assert report["accounting"]["submitted"] == 7
+    assert "--max-jobs 7 spent" in capsys.readouterr().err
