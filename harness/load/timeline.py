@@ -88,9 +88,7 @@ def _queue_periods(records: Sequence[JobRecord]) -> list[tuple[float, float]]:
     return periods
 
 
-def saturated_throughput(
-    records: Sequence[JobRecord], *, min_finishes: int = 10
-) -> float | None:
+def saturated_throughput(records: Sequence[JobRecord], *, min_finishes: int = 10) -> float | None:
     """Completions per second while a queue stood (every server busy), or None when no queue
     stood long enough to say (fewer than `min_finishes` finishes inside queue periods).
 
