@@ -218,7 +218,8 @@ def _finish(args: argparse.Namespace, report: dict[str, Any], slos: list[Any]) -
     counts = dict(report["accounting"])
     sections = list(report["scenarios"].values())
     counts["violations"] = sum(len(s["violations"]) for s in sections)
-    results = evaluate(slos, sections[0]["metrics"], counts) if sections else []
+    metrics = {name: section["metrics"] for name, section in report["scenarios"].items()}
+    results = evaluate(slos, metrics, counts)
     report["slos"] = [r.to_dict() for r in results]
     Path(args.report).write_text(json.dumps(report, indent=1, default=str))
     if args.html:
@@ -227,5 +228,6 @@ def _finish(args: argparse.Namespace, report: dict[str, Any], slos: list[Any]) -
         Path(args.html).write_text(render_html(report))
     print_summary(report)
     for r in results:
-        print(f"SLO {r.slo.text}: {'pass' if r.passed else 'FAIL'} (actual {r.actual})")
+        scope = "" if r.scope == "all" else f" [{r.scope}]"
+        print(f"SLO {r.slo.text}{scope}: {'pass' if r.passed else 'FAIL'} (actual {r.actual})")
     return 1 if any(not r.passed for r in results) else 0

@@ -254,7 +254,10 @@ def policy_table(metrics: dict[str, Any]) -> list[list[Any]]:
 
 def render_html(report: dict[str, Any]) -> str:
     slos = report.get("slos", [])
-    slo_rows = [[s["slo"], s["actual"], "pass" if s["passed"] else "FAIL"] for s in slos]
+    slo_rows = [
+        [s["slo"], s.get("scope", "all"), s["actual"], "pass" if s["passed"] else "FAIL"]
+        for s in slos
+    ]
     body = [
         "<h1>chronoedit-harness load report</h1>",
         '<p class="bad">interrupted (Ctrl-C): partial run; queued jobs were cancelled</p>'
@@ -264,7 +267,7 @@ def render_html(report: dict[str, Any]) -> str:
         _table([list(report["accounting"].values())], list(report["accounting"])),
     ]
     if slo_rows:
-        body.append(_table(slo_rows, ["SLO", "actual", "verdict"]))
+        body.append(_table(slo_rows, ["SLO", "scenario", "actual", "verdict"]))
     body += [_section(s) for s in report["scenarios"].values()]
     return (
         '<!doctype html><html><head><meta charset="utf-8"><title>load report</title>'

@@ -43,9 +43,11 @@ class SloResult:
     slo: Slo
     actual: float | None
     passed: bool
+    scope: str = "all"  # the scenario whose metrics were judged; "all" for run-wide counts
 
     def to_dict(self) -> dict[str, Any]:
-        return {"slo": self.slo.text, "actual": self.actual, "passed": self.passed}
+        return {"slo": self.slo.text, "scope": self.scope, "actual": self.actual,
+                "passed": self.passed}  # fmt: skip
 
 
 def parse_slo(text: str) -> Slo:
@@ -60,19 +62,27 @@ def parse_slo(text: str) -> Slo:
 
 
 def evaluate(
-    slos: list[Slo], metrics: Mapping[str, Mapping[str, Any]], counts: Mapping[str, float]
+    slos: list[Slo],
+    metrics: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    counts: Mapping[str, float],
 ) -> list[SloResult]:
-    """`metrics`: metric -> summary (p95...); `counts`: buckets, violations, submitted...
+    """`metrics`: scenario -> metric -> summary (p95...); `counts`: run-wide buckets, violations.
 
-    A metric the run never measured fails its SLO: a gate cannot pass on missing data.
+    A metric SLO is judged on every scenario that ran (each must hold it); a count SLO once, on
+    the run's totals. A metric the run never measured fails: a gate cannot pass on missing data.
     """
     results = []
     for slo in slos:
-        actual: float | None
         if slo.stat is None:
-            actual = counts.get(slo.metric)
-        else:
-            summary = metrics.get(slo.metric)
-            actual = None if summary is None else summary.get(slo.stat)
-        results.append(SloResult(slo, actual, actual is not None and slo.holds(float(actual))))
+            results.append(_judge(slo, counts.get(slo.metric), "all"))
+            continue
+        for scenario, summaries in (metrics or {"(no scenario ran)": {}}).items():
+            summary = summaries.get(slo.metric)
+            results.append(
+                _judge(slo, None if summary is None else summary.get(slo.stat), scenario)
+            )
     return results
+
+
+def _judge(slo: Slo, actual: float | None, scope: str) -> SloResult:
+    return SloResult(slo, actual, actual is not None and slo.holds(float(actual)), scope)

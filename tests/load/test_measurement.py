@@ -138,10 +138,18 @@ def test_slo_parser_and_gates():
     assert (slo.metric, slo.stat, slo.op, slo.value) == ("queue_wait", "p95", "<", 0.5)
     results = evaluate(
         [slo, parse_slo("lost==0"), parse_slo("run_time.p99<1s")],
-        {"queue_wait": {"p95": 0.7}},
+        {"queue-latency": {"queue_wait": {"p95": 0.7}}, "cancel": {"queue_wait": {"p95": 0.2}}},
         {"lost": 0},
     )
-    assert [r.passed for r in results] == [False, True, False]  # missing data fails
+    judged = [(r.slo.text, r.scope, r.passed) for r in results]
+    assert judged == [
+        ("queue_wait.p95 < 500ms", "queue-latency", False),  # every scenario is judged
+        ("queue_wait.p95 < 500ms", "cancel", True),
+        ("lost==0", "all", True),  # counts once, on the run's totals
+        ("run_time.p99<1s", "queue-latency", False),  # missing data fails
+        ("run_time.p99<1s", "cancel", False),
+    ]
+    assert not evaluate([slo], {}, {})[0].passed  # no scenario ran: nothing can pass
     for bad in ("queue_wait.p42<1s", "p95<", "x.p95 ~ 3"):
         with pytest.raises(ValueError, match="bad SLO"):
             parse_slo(bad)
