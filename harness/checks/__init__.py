@@ -12,6 +12,7 @@ from harness.checks import (  # noqa: F401
     output,
     races,
     shapes,
+    timestamps,
     transport,
 )
 from harness.checks.context import CheckContext, Image

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.load.server_times import server_times_line
+
 __all__ = ["capacity_line", "print_summary"]
 
 
@@ -41,6 +43,8 @@ def print_summary(report: dict[str, Any]) -> None:
         )
         print(f"{name}: {line}; violations={len(section['violations'])}")
         print(f"  {capacity_line(section['capacity'])}")
+        if "server_timestamps" in section:
+            print(f"  {server_times_line(section['server_timestamps'])}")
         gt = section.get("ground_truth")
         if gt is not None and gt.get("available") is False:
             print(f"  ground truth: {gt['reason']}")

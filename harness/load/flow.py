@@ -140,6 +140,8 @@ class JobFlow:
         rec.bytes_sent += ans.bytes_sent
         rec.bytes_received += len(ans.body)
         data = ans.json()
+        if data and 200 <= ans.status < 300:
+            rec.note_result(data)
         phase = phase_of(str(data.get("status"))) if data else Phase.UNKNOWN
         return phase if phase.terminal else None
 

@@ -164,6 +164,8 @@ def _section(section: dict[str, Any]) -> str:
                 ["request_id", "violation"],
             )
         )
+    if section.get("server_timestamps"):
+        parts.append(_server_times(section["server_timestamps"]))
     cap = section["capacity"]
     if cap.get("available"):
         if cap.get("lower_bound"):
@@ -206,20 +208,52 @@ def _section(section: dict[str, Any]) -> str:
             )
         )
     if section.get("confidence"):
-        rows = [
-            [
-                k,
-                c["t"]["mean"],
-                c["t"]["low"],
-                c["t"]["high"],
-                c["bootstrap"]["low"],
-                c["bootstrap"]["high"],
-            ]
-            for k, c in section["confidence"].items()
+        parts.append(_confidence_table(section["confidence"]))
+    return "\n".join(parts)
+
+
+def _confidence_table(confidence: dict[str, Any]) -> str:
+    rows = [
+        [
+            k,
+            c["t"]["mean"],
+            c["t"]["low"],
+            c["t"]["high"],
+            c["bootstrap"]["low"],
+            c["bootstrap"]["high"],
         ]
-        parts.append(
-            _table(rows, ["p95 over repeats", "mean", "t low", "t high", "boot low", "boot high"])
-        )
+        for k, c in confidence.items()
+    ]
+    return _table(rows, ["p95 over repeats", "mean", "t low", "t high", "boot low", "boot high"])
+
+
+def _server_times(st: dict[str, Any]) -> str:
+    """The server's own timestamps beside the client's figures: a small table, descriptive."""
+    head = "<p>server timestamps (the server's clock, beside the client's; never substituted):</p>"
+    if not st.get("results_read"):
+        return head + f"<p>{html.escape(str(st.get('reason', 'none read')))}</p>"
+    off = st.get("clock_offset", {})
+    e2e = st.get("end_to_end", {})
+    rows: list[list[Any]] = [
+        ["/result read", st["results_read"]],
+        ["created_at formats", str(st["formats"]["created_at"])],
+        ["finished_at formats", str(st["formats"]["finished_at"])],
+        ["unparseable stamps (kept raw)", st["unparseable"]],
+        ["server end-to-end within client bounds", f"{st['within']} of {st['compared']}"],
+        ["outside the bounds", st["outside"]],
+        ["allowed resolution s", st["resolution"] if st["resolution"] is not None else "n/a"],
+    ]
+    rows += [[f"end-to-end {k} s", v] for k, v in e2e.items()]
+    if off.get("jobs"):
+        rows += [
+            ["clock offset median s (created_at - submit midpoint)", off["median"]],
+            ["clock offset min / max s", f"{off['min']:.4g} / {off['max']:.4g}"],
+            ["submit half-RTT median s", off["median_half_rtt"]],
+        ]
+    parts = [head, _table(rows, ["server timestamps", "value"])]
+    if st["outside_examples"]:
+        keys = ["request_id", "server_end_to_end", "client_lower", "client_upper", "outside_by"]
+        parts.append(_table([[e[k] for k in keys] for e in st["outside_examples"]], keys))
     return "\n".join(parts)
 
 

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.client.records import History
+from harness.client.timestamps import parse_stamp, server_duration
 from harness.client.vocabulary import Phase
 from harness.load.accounting import Bucket
 from harness.load.intervals import Interval, job_times
@@ -46,6 +47,13 @@ class JobRecord:
     violations: list[str] = field(default_factory=list)
     reject_reason: str | None = None
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # The server's own timestamps from /result, raw as sent and parsed to epoch seconds when
+    # they parse: reported next to the client's figures, never in their place (METRICS.md).
+    result_read: bool = False
+    server_created_at: Any = None
+    server_finished_at: Any = None
+    server_created: float | None = None
+    server_finished: float | None = None
 
     @property
     def schedule_lag(self) -> float:
@@ -54,6 +62,22 @@ class JobRecord:
     def interval(self, name: str) -> Interval | None:
         pair = self.intervals.get(name)
         return None if pair is None else Interval(*pair)
+
+    def note_result(self, data: dict[str, Any]) -> None:
+        """Keep what a /result answer said about the server's own clock."""
+        self.result_read = True
+        self.server_created_at = data.get("created_at")
+        self.server_finished_at = data.get("finished_at")
+        self.server_created = parse_stamp(self.server_created_at).epoch
+        self.server_finished = parse_stamp(self.server_finished_at).epoch
+
+    @property
+    def server_end_to_end(self) -> tuple[float, float] | None:
+        """finished_at - created_at on the server's clock, and its resolution."""
+        if not self.result_read:
+            return None
+        start = parse_stamp(self.server_created_at)
+        return server_duration(start, parse_stamp(self.server_finished_at))
 
     def fill_from(self, history: History) -> None:
         """Copy the polls and derive the intervals (METRICS.md) from a finished history."""
@@ -84,6 +108,8 @@ class JobRecord:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["schedule_lag"] = self.schedule_lag
+        server = self.server_end_to_end
+        data["server_end_to_end"] = None if server is None else server[0]
         return data
 
     @classmethod

@@ -15,6 +15,7 @@ from harness.load.capacity_report import capacity_section
 from harness.load.confidence import bootstrap_interval, t_interval
 from harness.load.jobs import JobRecord
 from harness.load.results import RunResults, merge_results
+from harness.load.server_times import server_times_section
 from harness.load.timeline import build_timeline
 from harness.load.truth import compare_with_truth
 
@@ -131,6 +132,7 @@ def scenario_report(
             {"request_id": r.request_id, "violation": v} for r in records for v in r.violations
         ],
         "capacity": capacity_section(records, target_wait=target_wait, poisson=poisson),
+        "server_timestamps": server_times_section(records),
         "timeline": timeline.__dict__,
         "confidence": _confidence(repeats),
     }
