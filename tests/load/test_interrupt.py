@@ -25,6 +25,15 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 _ROOT = Path(__file__).resolve().parents[2]
 
 
+# The CLI as a terminal would run it. A shell that starts the suite in the background
+# (`pytest &`) leaves SIGINT ignored, children inherit that, and Python then never raises
+# KeyboardInterrupt: the child restores Python's default handler first.
+_CLI = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from harness.cli import main; sys.exit(main())"
+)
+
+
 def _wait_for(condition, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -40,7 +49,7 @@ def test_ctrl_c_cancels_queued_jobs_and_still_writes_the_report(tmp_path, proces
     report, html = tmp_path / "r.json", tmp_path / "r.html"
     with EmulatorServer(config) as server:
         cmd = [
-            sys.executable, "-c", "import sys; from harness.cli import main; sys.exit(main())",
+            sys.executable, "-c", _CLI,
             "load", "--base-url", server.base_url, "--token", server.token,
             "--input-image-url", server.sample_url(), "--scenario", "queue-latency",
             "--rate", "8", "--duration", "60s", "--drain", "5s", "--poll-interval", "0.05",
@@ -84,7 +93,7 @@ def test_terminal_ctrl_c_on_the_process_group_leaves_the_embedded_emulator_up(tm
     get it (own sessions), so the report still has the ground truth."""
     report = tmp_path / "r.json"
     cmd = [
-        sys.executable, "-c", "import sys; from harness.cli import main; sys.exit(main())",
+        sys.executable, "-c", _CLI,
         "load", "--scenario", "cancel", "--arrivals", "constant", "--duration", "60s",
         "--report", str(report),
     ]  # fmt: skip
