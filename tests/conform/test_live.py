@@ -68,6 +68,13 @@ def test_clean_emulator_passes_strict_on_several_seeds(tmp_path: Path, seed: int
     assert outcomes(report)["unknown-fields"] == "observed"
     assert message(report, "unknown-fields") == "bodies with unknown fields accepted"
     assert "none lost" in message(report, "transport")
+    # the server's stamps: ISO-8601 with Z, null while pending, durations inside client bounds
+    assert outcomes(report)["timestamps"] == "observed"
+    stamps = message(report, "timestamps")
+    assert "created_at iso8601_utc_z" in stamps
+    assert "finished_at null on" in stamps
+    agree = stamps.split("within client end-to-end bounds ")[1].split(";")[0].split(" ")[0]
+    assert agree.split("/")[0] == agree.split("/")[1] != "0", stamps
     text = (tmp_path / "report.json").read_text() + junit.read_text()
     assert "emulator-token" not in text
     assert "curl" in text

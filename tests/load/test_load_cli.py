@@ -52,9 +52,19 @@ def test_short_run_agrees_with_ground_truth_and_predicts_saturation(tmp_path, ca
     assert truth["all_within"], truth["misses"]
     cap = section["capacity"]
     assert abs(cap["prediction_error"]) < 0.15, cap
+    # the server's own stamps, beside the client's figures: same machine, so they agree
+    st = section["server_timestamps"]
+    assert st["results_read"] == st["compared"] == acc["completed"]
+    assert (st["within"], st["outside"], st["unparseable"]) == (acc["completed"], 0, 0), st
+    assert st["formats"]["created_at"] == {"iso8601_utc_z": acc["completed"]}
+    assert abs(st["clock_offset"]["median"]) < 0.005, st["clock_offset"]
+    assert "server timestamps: server end-to-end within client bounds" in out.out
     assert [s["passed"] for s in report["slos"]] == [True, False]
     job = section["jobs"][0]
     for key in (
+        "server_created_at",
+        "server_finished_at",
+        "server_end_to_end",
         "request_id",
         "intended_at",
         "submit_sent",
@@ -68,6 +78,7 @@ def test_short_run_agrees_with_ground_truth_and_predicts_saturation(tmp_path, ca
     assert section["metrics"]["queue_wait"]["count"] == acc["completed"]
     html = html_path.read_text()
     assert html.count("data:image/png;base64,") >= 3
+    assert "server end-to-end within client bounds" in html
     assert "http" not in html.split("<body>")[0]
     csvs = list(tmp_path.glob("locust*_stats.csv"))
     assert csvs

@@ -1,0 +1,171 @@
+"""The server's own timestamps beside the client's figures: parsing, comparison, offset, flow."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from harness.client.protocol import Call
+from harness.client.timestamps import StampForm, parse_stamp, server_duration
+from harness.clock import VirtualClock
+from harness.load.console import print_summary
+from harness.load.flow import Answer
+from harness.load.jobs import JobRecord
+from harness.load.server_times import compare_job, server_times_line, server_times_section
+from tests.load.test_flow import Scripted, _run
+
+T0 = 1767225600.0  # 2026-01-01T00:00:00Z
+
+
+@pytest.mark.parametrize(
+    ("raw", "form", "epoch", "resolution"),
+    [
+        ("2026-01-01T00:00:00.123Z", StampForm.ISO_Z, T0 + 0.123, 0.001),
+        ("2026-01-01T00:00:00.123456z", StampForm.ISO_Z, T0 + 0.123456, 1e-6),
+        ("2026-01-01T01:00:00+01:00", StampForm.ISO_OFFSET, T0, 1.0),
+        ("2026-01-01T00:00:00.5+0000", StampForm.ISO_OFFSET, T0 + 0.5, 0.1),
+        ("2025-12-31T19:00:00-05:00", StampForm.ISO_OFFSET, T0, 1.0),
+        ("2026-01-01T00:00:00", StampForm.ISO_NAIVE, T0, 1.0),  # no zone: read as UTC
+        ("2026-01-01 00:00", StampForm.ISO_NAIVE, T0, 60.0),
+        (1767225600, StampForm.EPOCH, T0, 1.0),
+        (1767225600.25, StampForm.EPOCH, T0 + 0.25, 0.01),
+        ("1767225600.125", StampForm.EPOCH, T0 + 0.125, 0.001),
+        (1767225600123, StampForm.EPOCH, T0 + 0.123, 0.001),  # epoch milliseconds
+        (None, StampForm.NULL, None, 0.0),
+        ("yesterday", StampForm.OTHER, None, 0.0),
+        ("2026-13-01T00:00:00Z", StampForm.OTHER, None, 0.0),
+        (True, StampForm.OTHER, None, 0.0),
+        ({"t": 1}, StampForm.OTHER, None, 0.0),
+    ],
+)
+def test_parse_stamp(raw, form, epoch, resolution):
+    stamp = parse_stamp(raw)
+    assert stamp.form is form
+    assert stamp.raw == raw  # always kept as sent
+    assert stamp.epoch == (None if epoch is None else pytest.approx(epoch, abs=1e-6))
+    assert stamp.resolution == pytest.approx(resolution)
+    assert stamp.unparseable is (form is StampForm.OTHER)
+
+
+def test_server_duration_is_a_difference_with_the_coarser_resolution():
+    start, end = parse_stamp("2026-01-01T00:00:00.100Z"), parse_stamp("2026-01-01T01:00:01+01:00")
+    assert server_duration(start, end) == (pytest.approx(0.9), 1.0)
+    assert server_duration(start, parse_stamp(None)) is None
+    assert server_duration(parse_stamp("garbage"), end) is None
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _record(rid: str, e2e: tuple[float, float], created: object, finished: object) -> JobRecord:
+    rec = JobRecord("s", "p", T0, T0, T0 + 0.002, request_id=rid, outcome="completed")
+    rec.intervals = {"end_to_end": e2e}
+    rec.note_result({"status": "succeeded", "created_at": created, "finished_at": finished})
+    return rec
+
+
+def test_comparison_within_outside_and_resolution():
+    inside = _record("in", (1.0, 1.2), _iso(T0 + 0.001), _iso(T0 + 1.101))
+    edge = _record("edge", (1.0, 1.2), _iso(T0 + 0.001), _iso(T0 + 1.2015))  # 1.2005: within 1ms
+    late = _record("late", (1.0, 1.2), _iso(T0 + 0.001), _iso(T0 + 1.5))
+    comparisons = [compare_job(r) for r in (inside, edge, late)]
+    assert [c.within for c in comparisons if c] == [True, True, False]
+    assert comparisons[2] is not None
+    assert comparisons[2].excess == pytest.approx(0.299, abs=1e-3)
+    early = compare_job(_record("early", (1.0, 1.2), T0, T0 + 0.5))  # epoch numbers, to 1 s
+    assert early is not None
+    assert early.within
+
+
+def test_section_counts_lists_outside_and_estimates_offset():
+    records = [_record(f"j{i}", (1.0, 1.2), _iso(T0 + 0.001), _iso(T0 + 1.1)) for i in range(5)]
+    records.append(_record("late", (1.0, 1.2), _iso(T0 + 0.001), _iso(T0 + 3.0)))
+    records.append(_record("odd", (1.0, 1.2), "tuesday", _iso(T0 + 1.1)))
+    records.append(_record("skewed", (1.0, 1.2), _iso(T0 + 5.001), _iso(T0 + 6.1)))
+    records.append(JobRecord("s", "p", T0, T0, T0, request_id="cancelled", outcome="cancelled"))
+    section = server_times_section(records)
+    assert section["results_read"] == 8
+    assert section["formats"]["created_at"] == {"iso8601_utc_z": 7, "other": 1}
+    assert section["unparseable"] == 1
+    assert section["unparseable_examples"] == [
+        {"request_id": "odd", "field": "created_at", "raw": "tuesday"}
+    ]
+    # the skewed clock shifts both stamps: its duration still agrees, only the offset shows it
+    assert (section["compared"], section["within"], section["outside"]) == (7, 6, 1)
+    assert [e["request_id"] for e in section["outside_examples"]] == ["late"]
+    assert section["resolution"] == pytest.approx(0.001)
+    off = section["clock_offset"]
+    assert off["jobs"] == 7
+    assert off["median"] == pytest.approx(0.0, abs=1e-6)  # created_at at the submit midpoint
+    assert off["max"] == pytest.approx(5.0)
+    assert off["median_half_rtt"] == pytest.approx(0.001, abs=1e-6)
+    assert section["end_to_end"]["server_p50"] == pytest.approx(1.099)
+    line = server_times_line(section)
+    assert "within client bounds 6/7" in line
+    assert "(late)" in line
+    assert "1 stamps unparseable" in line
+    json.dumps(section)  # plain data
+
+
+def test_no_result_read_is_reported_not_an_error(capsys):
+    section = server_times_section([JobRecord("s", "p", T0, T0, T0, outcome="lost")])
+    assert section["results_read"] == 0
+    assert "no /result was read" in server_times_line(section)
+    report = {
+        "accounting": {},
+        "scenarios": {
+            "s": {
+                "metrics": {},
+                "violations": [],
+                "capacity": {"available": False, "reason": "x"},
+                "server_timestamps": section,
+            }
+        },
+    }
+    print_summary(report)
+    assert "server timestamps: no /result was read" in capsys.readouterr().out
+
+
+class Stamped(Scripted):
+    """The scripted job, with the server's stamps on /result (same clock, shifted by `skew`)."""
+
+    def __init__(self, clock: VirtualClock, start: float, end: float, skew: float = 0.0):
+        super().__init__(clock, start, end)
+        self.created, self.skew = clock.now(), skew
+
+    def __call__(self, call: Call) -> Answer:
+        answer = super().__call__(call)
+        if call.endpoint != "result":
+            return answer
+        body = json.loads(answer.body)
+        body["created_at"] = _iso(self.created + self.skew)
+        body["finished_at"] = _iso(self.end + self.skew)
+        return Answer(answer.status, json.dumps(body).encode(), answer.sent_at, answer.received_at)
+
+
+@pytest.mark.parametrize("skew", [0.0, 120.0])
+def test_the_flow_records_the_stamps_raw_and_parsed_and_they_agree(skew):
+    clock = VirtualClock(T0)
+    server = Stamped(clock, 1.0, 3.0, skew)
+    _, rec = _run(server, clock)
+    assert rec.outcome == "completed"
+    assert rec.result_read
+    assert isinstance(rec.server_created_at, str)
+    assert rec.server_created_at.endswith("Z")
+    assert rec.server_finished == pytest.approx(server.end + skew, abs=0.001)
+    comparison = compare_job(rec)
+    assert comparison is not None
+    assert comparison.within
+    section = server_times_section([rec])
+    assert section["within"] == 1
+    assert section["clock_offset"]["median"] == pytest.approx(skew, abs=0.002)
+    # never substituted: the client's end-to-end stays the polled interval around the truth
+    lower, upper = rec.intervals["end_to_end"]
+    assert lower < 3.0 < upper
+    back = JobRecord.from_dict(json.loads(json.dumps(rec.to_dict())))
+    assert back.server_created_at == rec.server_created_at
+    assert back.server_end_to_end == rec.server_end_to_end
+    assert rec.to_dict()["server_end_to_end"] == pytest.approx(3.0, abs=0.001)
