@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -117,7 +118,11 @@ class LocustRun:
         if self.input_image_url:
             cmd += ["--input-image-url", self.input_image_url]
         if self.processes > 0:
-            cmd += ["--processes", str(self.processes)]
+            # Locust's master would bind port 5557 on every interface: keep it on loopback, on a
+            # free port, so two runs (or two test suites) on one machine never collide.
+            port = str(free_loopback_port())
+            cmd += ["--processes", str(self.processes), "--master-bind-host", "127.0.0.1",
+                    "--master-bind-port", port, "--master-port", port]  # fmt: skip
             if self.max_jobs > 0:  # the whole budget, shared by the workers
                 budget = self.workdir / f"budget-{self.scenario}-{self.seed}"
                 budget.unlink(missing_ok=True)
@@ -127,6 +132,12 @@ class LocustRun:
         if self.csv_prefix:
             cmd += ["--csv", self.csv_prefix]
         return cmd
+
+
+def free_loopback_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def run_locust(
