@@ -29,6 +29,7 @@ from harness.checks.registry import (
     failed,
     observed,
     passed,
+    sample,
     skipped,
 )
 
@@ -52,5 +53,6 @@ __all__ = [
     "failed",
     "observed",
     "passed",
+    "sample",
     "skipped",
 ]

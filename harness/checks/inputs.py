@@ -8,7 +8,7 @@ from harness import schemas
 from harness.cases import Case, draw, invalid_cases, invalid_edges
 from harness.checks.context import TRANSIENT_STATUSES, CheckContext
 from harness.checks.observations import Read
-from harness.checks.registry import Verdict, check, failed, observed, passed, skipped
+from harness.checks.registry import Verdict, check, failed, observed, passed, sample, skipped
 from harness.errors import TransportError
 
 __all__: list[str] = []
@@ -70,7 +70,12 @@ def invalid_input_rejected(ctx: CheckContext) -> Verdict:
             f"once): {labels}{_budget_note(probes)}",
             [r.exchange for _, r in accepted],
         )
-    return passed(f"{len(probes.sent)} invalid bodies rejected{_budget_note(probes)}")
+    # the first rejection, then one per broken rule (required, type, enum, json, ...)
+    shown = sample(probes.sent, key=lambda p: p[0].rule)
+    return passed(
+        f"{len(probes.sent)} invalid bodies rejected{_budget_note(probes)}",
+        [r for _, r in shown],
+    )
 
 
 @check(
@@ -95,7 +100,8 @@ def invalid_input_4xx_json(ctx: CheckContext) -> Verdict:
             f"{read.http_status})",
             [r.exchange for _, r in bad],
         )
-    return passed(f"{len(rejected)} rejections are 4xx with a JSON body")
+    shown = sample(rejected, key=lambda p: (p[1].http_status, p[0].rule))
+    return passed(f"{len(rejected)} rejections are 4xx with a JSON body", [r for _, r in shown])
 
 
 @check(
@@ -122,8 +128,11 @@ def valid_input_accepted(ctx: CheckContext) -> Verdict:
             f"{len(refused)} of {len(judged)} valid bodies refused: {labels}",
             [r.exchange for _, r in refused],
         )
+    # the first accepted body, then one per distinct output format asked for
+    shown = sample(judged, key=lambda p: str(p[0].value("output_format")))
     return passed(
-        f"{len(judged)} valid bodies accepted (edges: bounds, enums, 8.0, huge seed){note}"
+        f"{len(judged)} valid bodies accepted (edges: bounds, enums, 8.0, huge seed){note}",
+        [r for _, r in shown],
     )
 
 
@@ -138,4 +147,5 @@ def unknown_fields(ctx: CheckContext) -> Verdict:
         return skipped("no body with unknown fields was submitted (job budget)")
     codes = sorted({r.http_status for _, r in tried})
     verb = "accepted" if codes == [200] else f"answered HTTP {codes}"
-    return observed(f"bodies with unknown fields {verb}", [r.exchange for _, r in tried])
+    shown = sample(tried, key=lambda p: p[1].http_status)
+    return observed(f"bodies with unknown fields {verb}", [r for _, r in shown])

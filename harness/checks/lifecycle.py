@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 
 from harness.checks.context import CheckContext
-from harness.checks.observations import JobRecord
-from harness.checks.registry import Verdict, check, failed, observed, passed, skipped
+from harness.checks.observations import JobRecord, Read
+from harness.checks.registry import Verdict, check, failed, observed, passed, sample, skipped
 from harness.client.vocabulary import Phase
 
 __all__: list[str] = []
@@ -37,7 +37,10 @@ def lifecycle_monotonic(ctx: CheckContext) -> Verdict:
                     [before.exchange, after.exchange],
                 )
     count = sum(len(j.all_statuses) for j in jobs)
-    return passed(f"{count} status reads of {len(jobs)} jobs never went back")
+    # the progression of the job seen in the most phases: its first read in each phase
+    job = max(jobs, key=lambda j: len({r.phase for r in j.all_statuses if r.ok}))
+    shown = sample((r for r in job.all_statuses if r.ok), key=lambda r: r.phase)
+    return passed(f"{count} status reads of {len(jobs)} jobs never went back", shown)
 
 
 @check(
@@ -48,12 +51,14 @@ def lifecycle_monotonic(ctx: CheckContext) -> Verdict:
 )
 def terminal_stable(ctx: CheckContext) -> Verdict:
     checked = 0
+    pairs: list[tuple[Read, Read]] = []  # (first terminal read, last re-read) per job
     for job in _jobs(ctx):
         reads = [r for r in job.all_statuses if r.ok]
         first = next((i for i, r in enumerate(reads) if r.phase.terminal), None)
         if first is None:
             continue
         checked += 1
+        pairs.append((reads[first], reads[-1]))
         for later in reads[first + 1 :]:
             if later.word != reads[first].word:
                 return failed(
@@ -62,7 +67,11 @@ def terminal_stable(ctx: CheckContext) -> Verdict:
                 )
     if not checked:
         return skipped("no job reached a terminal state")
-    return passed(f"{checked} finished jobs re-read: terminal states stayed put")
+    # the first job's terminal read and its last re-read, then one per further terminal word
+    first_pair = next((p for p in pairs if p[1] is not p[0]), pairs[0])
+    others = sample(pairs, key=lambda p: p[0].word)
+    shown = [*first_pair, *(p[0] for p in others if p[0].word != first_pair[0].word)]
+    return passed(f"{checked} finished jobs re-read: terminal states stayed put", shown[:3])
 
 
 @check(
@@ -79,7 +88,8 @@ def queue_position(ctx: CheckContext) -> Verdict:
         pos = read.body.get("queue_position")
         if isinstance(pos, bool) or not isinstance(pos, int) or pos < 0:
             return failed(f"in_queue with queue_position {pos!r}", [read.exchange])
-    return passed(f"{len(queued)} in_queue reads carried an integer queue_position >= 0")
+    shown = sample(queued, key=lambda r: r.body.get("queue_position"))
+    return passed(f"{len(queued)} in_queue reads carried an integer queue_position >= 0", shown)
 
 
 @check(
@@ -90,6 +100,8 @@ def queue_position(ctx: CheckContext) -> Verdict:
 )
 def queue_position_monotonic(ctx: CheckContext) -> Verdict:
     pairs = 0
+    shown: list[Read] = []  # the first judged pair, or better the first where it went down
+    went_down = False
     for job in _jobs(ctx):
         reads = [r for r in job.statuses if r.phase is Phase.QUEUED]
         for before, after in itertools.pairwise(reads):
@@ -101,9 +113,11 @@ def queue_position_monotonic(ctx: CheckContext) -> Verdict:
                         f"job {job.request_id}: queue_position grew {a} -> {b}",
                         [before.exchange, after.exchange],
                     )
+                if not shown or (b < a and not went_down):
+                    shown, went_down = [before, after], b < a
     if not pairs:
         return skipped("no job was read twice while in_queue")
-    return passed(f"{pairs} consecutive queued reads: queue_position never grew")
+    return passed(f"{pairs} consecutive queued reads: queue_position never grew", shown)
 
 
 @check(
@@ -120,7 +134,10 @@ def result_while_pending(ctx: CheckContext) -> Verdict:
     if bad:
         return failed(f"/result while pending answered HTTP {bad[0].http_status}", bad)
     words = sorted({str(r.word) for r in reads})
-    return passed(f"{len(reads)} /result reads while pending answered 200 ({', '.join(words)})")
+    shown = sample(reads, key=lambda r: r.word)
+    return passed(
+        f"{len(reads)} /result reads while pending answered 200 ({', '.join(words)})", shown
+    )
 
 
 @check(
@@ -142,7 +159,12 @@ def job_finishes(ctx: CheckContext) -> Verdict:
             f"{ctx.obs.job_timeout:g}s): {ids}",
             last,
         )
-    return passed(f"{len(jobs)} jobs finished within {ctx.obs.job_timeout:g}s")
+    # each job's first terminal status read: the first job's, then one per terminal word
+    ends = [
+        next(r for r in j.all_statuses if r.ok and r.phase.terminal) for j in jobs if j.terminal
+    ]
+    shown = sample(ends, key=lambda r: r.word)
+    return passed(f"{len(jobs)} jobs finished within {ctx.obs.job_timeout:g}s", shown)
 
 
 @check(
@@ -153,7 +175,7 @@ def job_finishes(ctx: CheckContext) -> Verdict:
 def failed_job_shape(ctx: CheckContext) -> Verdict:
     failed_jobs = [j for j in _jobs(ctx) if j.final_result and j.final_result.word == "failed"]
     if not failed_jobs:
-        return observed("no job failed in this run")
+        return observed("no job failed in this run (no evidence: nothing to show)")
     job = failed_jobs[0]
     assert job.final_result is not None
     error = job.final_result.body.get("error")

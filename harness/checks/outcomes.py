@@ -13,6 +13,7 @@ from harness.checks.context import TRANSIENT_STATUSES, CheckContext
 from harness.checks.observations import CancelTry, JobRecord, Read
 from harness.checks.registry import Verdict, failed
 from harness.client.vocabulary import Phase
+from harness.evidence import Exchange
 
 __all__ = [
     "OUTCOMES",
@@ -55,7 +56,7 @@ def after(job: JobRecord, t: CancelTry) -> list[Read]:
     return [r for r in job.all_statuses[t.reads_before :] if r.ok]
 
 
-def _evidence(t: CancelTry, *more: Read) -> list[object]:
+def _evidence(t: CancelTry, *more: Read) -> list[Exchange]:
     return [*[r.exchange for r in t.replies], *[r.exchange for r in more]]
 
 
@@ -75,7 +76,7 @@ def ends_cancelled(job: JobRecord, t: CancelTry) -> Verdict | None:
             _evidence(t, result),
         )
     if not later:
-        return failed(f"job {job.request_id}: no status read after the cancel")
+        return failed(f"job {job.request_id}: no status read after the cancel", _evidence(t))
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from harness import schemas
 from harness.checks.context import CheckContext, Image
 from harness.checks.observations import JobRecord
-from harness.checks.registry import Verdict, check, failed, passed, skipped
+from harness.checks.registry import Verdict, check, failed, passed, sample, skipped
 
 __all__: list[str] = []
 
@@ -60,7 +60,11 @@ def output_image(ctx: CheckContext) -> Verdict:
         if errors or _image_url(job) is None:
             why = errors[0] if errors else f"no image in output {output!r}"
             return failed(f"job {job.request_id}: {why}", [job.final_result.exchange])
-    return passed(f"{len(jobs)} succeeded results carry an image URL")
+    shown = sample(jobs, key=lambda j: str(j.case.value("output_format", "jpeg")))
+    return passed(
+        f"{len(jobs)} succeeded results carry an image URL",
+        [j.final_result for j in shown if j.final_result is not None],
+    )
 
 
 def _images(ctx: CheckContext) -> list[tuple[JobRecord, Image]]:
@@ -95,7 +99,12 @@ def output_format(ctx: CheckContext) -> Verdict:
                 f"job {job.request_id} asked for {want}, bytes start {image.magic[:12]!r}",
                 [image.exchange],
             )
-    return passed(f"{len(images)} images downloaded in the requested format ({sorted(formats)})")
+    # the first download, then one per requested format
+    shown = sample(images, key=lambda p: str(p[0].case.value("output_format", "jpeg")))
+    return passed(
+        f"{len(images)} images downloaded in the requested format ({sorted(formats)})",
+        [i for _, i in shown],
+    )
 
 
 @check(
@@ -119,4 +128,5 @@ def output_size(ctx: CheckContext) -> Verdict:
             return failed(
                 f"job {job.request_id} asked for {res}, got {width}x{height}", [image.exchange]
             )
-    return passed(f"{len(images)} images sized for their resolution")
+    shown = sample(images, key=lambda p: str(p[0].case.value("resolution", "480p")))
+    return passed(f"{len(images)} images sized for their resolution", [i for _, i in shown])

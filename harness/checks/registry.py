@@ -10,10 +10,10 @@ them without being a false positive. The live mutation test allows exactly catch
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from harness.evidence import Exchange
 
@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHECKS",
+    "MAX_EVIDENCE",
+    "SAMPLE",
     "Check",
+    "Evidence",
     "Finding",
     "Level",
     "Outcome",
@@ -31,10 +34,14 @@ __all__ = [
     "failed",
     "observed",
     "passed",
+    "sample",
     "skipped",
 ]
 
-MAX_EVIDENCE = 6
+MAX_EVIDENCE = 6  # exchanges kept on any verdict (a failure's offending exchanges first)
+SAMPLE = 3  # exchanges a passed or observed verdict shows by default (see `sample`)
+
+T = TypeVar("T")
 
 
 class Level(StrEnum):
@@ -57,16 +64,53 @@ class Verdict:
     evidence: tuple[Exchange, ...] = ()
 
 
-def _ev(evidence: Any) -> tuple[Exchange, ...]:
-    items = [e for e in (evidence or ()) if isinstance(e, Exchange)]
-    return tuple(items[:MAX_EVIDENCE])
+class HasExchange(Protocol):
+    """Anything that carries the exchange it was read from (a `Read`, an `Image`)."""
+
+    @property
+    def exchange(self) -> Exchange: ...
 
 
-def passed(message: str, evidence: Any = ()) -> Verdict:
+Evidence = Iterable[Exchange | HasExchange]
+
+
+def _ev(evidence: Evidence) -> tuple[Exchange, ...]:
+    """The exchanges of `evidence` in order, each once, at most MAX_EVIDENCE. Anything else is
+    a bug in the check (it used to be dropped silently, leaving a verdict without evidence)."""
+    found: list[Exchange] = []
+    for item in evidence:
+        exchange = item if isinstance(item, Exchange) else getattr(item, "exchange", None)
+        if not isinstance(exchange, Exchange):
+            raise TypeError(f"evidence must be an Exchange or carry one, not {type(item)!r}")
+        if not any(exchange is seen for seen in found):
+            found.append(exchange)
+    return tuple(found[:MAX_EVIDENCE])
+
+
+def sample(
+    items: Iterable[T], key: Callable[[T], Hashable] | None = None, limit: int = SAMPLE
+) -> list[T]:
+    """Representative evidence of a rule judged over many answers: the first item judged, then
+    the first of each further distinct `key` (one per endpoint, per input rule, ...), in order,
+    at most `limit`. Without `key`, just the first item."""
+    chosen: list[T] = []
+    keys: set[Hashable] = set()
+    for item in items:
+        if len(chosen) >= limit:
+            break
+        k = key(item) if key is not None else None
+        if chosen and k in keys:
+            continue
+        keys.add(k)
+        chosen.append(item)
+    return chosen
+
+
+def passed(message: str, evidence: Evidence = ()) -> Verdict:
     return Verdict(Outcome.PASSED, message, _ev(evidence))
 
 
-def failed(message: str, evidence: Any = ()) -> Verdict:
+def failed(message: str, evidence: Evidence = ()) -> Verdict:
     return Verdict(Outcome.FAILED, message, _ev(evidence))
 
 
@@ -74,7 +118,7 @@ def skipped(reason: str) -> Verdict:
     return Verdict(Outcome.SKIPPED, reason)
 
 
-def observed(message: str, evidence: Any = ()) -> Verdict:
+def observed(message: str, evidence: Evidence = ()) -> Verdict:
     return Verdict(Outcome.OBSERVED, message, _ev(evidence))
 
 

@@ -7,7 +7,7 @@ import json
 from harness import schemas
 from harness.checks.context import CheckContext
 from harness.checks.observations import endpoint_of
-from harness.checks.registry import Verdict, check, failed, passed, skipped
+from harness.checks.registry import Verdict, check, failed, passed, sample, skipped
 from harness.client.vocabulary import RESULT_WORDS, STATUS_WORDS
 from harness.evidence import Exchange
 
@@ -38,22 +38,23 @@ def _json(exchange: Exchange) -> object:
     collateral=("wrong_status_word",),  # the status schemas enumerate the documented words
 )
 def response_schema(ctx: CheckContext) -> Verdict:
-    bad, seen = [], 0
+    bad, judged = [], []
     problems: list[str] = []
     for ex in ctx.obs.api_exchanges():
         endpoint = endpoint_of(ex)
         if endpoint is None or ex.status_code != _SUCCESS[endpoint]:
             continue
-        seen += 1
+        judged.append(ex)
         errors = schemas.validation_errors(_SCHEMA[endpoint], _json(ex))
         if errors:
             bad.append(ex)
             problems.append(f"{endpoint}: {errors[0]}")
-    if not seen:
+    if not judged:
         return skipped("no successful API answer was seen")
     if bad:
-        return failed(f"{len(bad)} of {seen} answers break their schema: {problems[0]}", bad)
-    return passed(f"{seen} successful answers validate")
+        return failed(f"{len(bad)} of {len(judged)} answers break their schema: {problems[0]}", bad)
+    shown = sample(judged, key=endpoint_of, limit=len(_SCHEMA))  # one per endpoint
+    return passed(f"{len(judged)} successful answers validate", shown)
 
 
 @check(
@@ -64,14 +65,14 @@ def response_schema(ctx: CheckContext) -> Verdict:
     catches=("bad_error_code",),
 )
 def error_schema(ctx: CheckContext) -> Verdict:
-    bad, seen, problems = [], 0, []
+    bad, judged, problems = [], [], []
     for ex in ctx.obs.api_exchanges():
         if ex.status_code is None or ex.status_code < 400:
             continue
         body = _json(ex)
         if body is None:
             continue  # not JSON at all: a SHOULD, judged by invalid-input-4xx-json
-        seen += 1
+        judged.append(ex)
         errors = schemas.validation_errors("error-response", body)
         code = body.get("error_code") if isinstance(body, dict) else None
         if not errors and str(code)[:3] != str(ex.status_code):
@@ -79,11 +80,12 @@ def error_schema(ctx: CheckContext) -> Verdict:
         if errors:
             bad.append(ex)
             problems.append(errors[0])
-    if not seen:
+    if not judged:
         return skipped("no JSON error answer was seen")
     if bad:
-        return failed(f"{len(bad)} of {seen} error bodies are wrong: {problems[0]}", bad)
-    return passed(f"{seen} error bodies validate, error_code matches the status")
+        return failed(f"{len(bad)} of {len(judged)} error bodies are wrong: {problems[0]}", bad)
+    shown = sample(judged, key=lambda e: e.status_code)  # one per error status
+    return passed(f"{len(judged)} error bodies validate, error_code matches the status", shown)
 
 
 @check(
@@ -109,7 +111,7 @@ def submit_fields(ctx: CheckContext) -> Verdict:
             endpoint = name.removesuffix("_url")
             if f"/{rid}/{endpoint}" not in url:
                 return failed(f"{name} {url!r} does not name request {rid!r}", [ex])
-    return passed(f"{len(acks)} submit answers carry four consistent fields")
+    return passed(f"{len(acks)} submit answers carry four consistent fields", sample(acks))
 
 
 @check(
@@ -120,18 +122,19 @@ def submit_fields(ctx: CheckContext) -> Verdict:
 )
 def status_words(ctx: CheckContext) -> Verdict:
     allowed = {"status": STATUS_WORDS, "result": RESULT_WORDS}
-    seen = 0
+    judged: list[tuple[str, object, Exchange]] = []  # (endpoint, word, exchange)
     for endpoint, words in allowed.items():
         for ex in ctx.obs.api_exchanges(endpoint):
             body = _json(ex)
             if ex.status_code != 200 or not isinstance(body, dict):
                 continue
-            seen += 1
+            judged.append((endpoint, body.get("status"), ex))
             if body.get("status") not in words:
                 return failed(f"/{endpoint} said status {body.get('status')!r}", [ex])
-    if not seen:
+    if not judged:
         return skipped("no status or result answer was seen")
-    return passed(f"{seen} answers use documented words")
+    shown = sample(judged, key=lambda j: (j[0], str(j[1])))
+    return passed(f"{len(judged)} answers use documented words", [ex for _, _, ex in shown])
 
 
 @check(
@@ -141,16 +144,19 @@ def status_words(ctx: CheckContext) -> Verdict:
     catches=("text_content_type",),
 )
 def content_type_json(ctx: CheckContext) -> Verdict:
-    bad, seen = [], 0
+    bad, judged = [], []
     for ex in ctx.obs.api_exchanges():
         if ex.status_code is None or _json(ex) is None:
             continue
-        seen += 1
+        judged.append(ex)
         ctype = {k.lower(): v for k, v in ex.response_headers.items()}.get("content-type", "")
         if "application/json" not in ctype.lower():
             bad.append(ex)
-    if not seen:
+    if not judged:
         return skipped("no JSON answer was seen")
     if bad:
-        return failed(f"{len(bad)} of {seen} JSON answers are not labelled application/json", bad)
-    return passed(f"{seen} JSON answers say application/json")
+        return failed(
+            f"{len(bad)} of {len(judged)} JSON answers are not labelled application/json", bad
+        )
+    shown = sample(judged, key=endpoint_of, limit=len(_SCHEMA))  # one per endpoint
+    return passed(f"{len(judged)} JSON answers say application/json", shown)

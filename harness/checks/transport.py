@@ -12,7 +12,7 @@ from collections import Counter
 
 from harness.checks.context import CheckContext
 from harness.checks.observations import endpoint_of
-from harness.checks.registry import Verdict, check, observed
+from harness.checks.registry import Verdict, check, observed, sample
 from harness.evidence import Exchange
 
 __all__ = ["transport_counts"]
@@ -47,14 +47,22 @@ def transport(ctx: CheckContext) -> Verdict:
     exchanges = ctx.obs.exchanges
     counts = transport_counts(exchanges)
     if not counts:
-        return observed(f"{len(exchanges)} calls: none lost, none answered 429/5xx")
+        return observed(
+            f"{len(exchanges)} calls: none lost, none answered 429/5xx (no evidence: nothing to "
+            "show)"
+        )
     parts = [
         f"{endpoint}: " + ", ".join(f"{n} {what}" for what, n in problems.items())
         for endpoint, problems in counts.items()
     ]
     total = sum(sum(p.values()) for p in counts.values())
     notes = f"; notes: {'; '.join(ctx.obs.notes[:3])}" if ctx.obs.notes else ""
+    # the first problem, then one per further (endpoint, problem)
+    shown = sample(
+        (e for e in exchanges if _problem(e) is not None),
+        key=lambda e: (endpoint_of(e), _problem(e)),
+    )
     return observed(
         f"{total} of {len(exchanges)} calls lost or answered 429/5xx ({'; '.join(parts)}){notes}",
-        [e for e in exchanges if _problem(e) is not None],
+        shown,
     )

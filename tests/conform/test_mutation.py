@@ -56,6 +56,8 @@ def test_fault_is_caught_on_the_mock(fault: str) -> None:
     result = run_mock(fault)
     failed = {f.check_id for f in result.findings if f.outcome is Outcome.FAILED}
     assert set(CAUGHT_BY[fault]) <= failed, (fault, failed)
+    # every failure shows the offending exchanges (a person can replay them)
+    assert all(f.evidence for f in result.findings if f.outcome is Outcome.FAILED), fault
     assert result.exit_code == 1
     assert len(result.jobs) <= 12
     if FAULTS[fault].level == "MUST":
