@@ -39,7 +39,8 @@ class JobBook:
         self.group = Group()
         self.flows: dict[int, JobFlow] = {}
         self.listeners: list[Callable[[JobRecord], None]] = []
-        self.schedulers = 0
+        self.schedulers = 0  # arrival schedules still submitting
+        self.schedules_ended = 0  # arrival schedules spent (window over or budget out)
         self.submitted = 0
         self._closed = False
         self._final = Event()  # set once `close` is done: every record is in `results`

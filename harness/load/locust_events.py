@@ -6,6 +6,11 @@ the master's results file (`<results>.w<pid>.json`) once its jobs are closed, an
 merges them: the master's 0.5 s wait for final reports can lose nothing. The master's own file
 then holds no records (they would be counted twice).
 
+With `--quit-when-done` a worker tells its master "done" (a custom Locust message) once every
+user it was given has spent its arrival schedule and its book is idle (a worker given no user
+is done at once); when every worker has said so the master quits, as `--run-time` would, only
+sooner: workers close their books and write their files, and the master's exit waits for them.
+
 Importing this module registers the listeners on Locust's global event hooks, as a
 locustfile would; it imports locust and must only be imported inside a Locust process.
 """
@@ -19,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import gevent
 from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
@@ -35,6 +41,8 @@ __all__ = ["book_for", "fire_job_metrics", "worker_results_path"]
 
 _log = logging.getLogger("harness.load")
 _PAYLOAD = "chronoedit_harness"
+_DONE = "chronoedit_harness_done"  # worker -> master: submit window over, every job ended
+_DONE_CHECK = 0.2  # seconds between a worker's looks at its book
 
 
 class _State:
@@ -45,6 +53,9 @@ class _State:
     delta_hists = MetricHistograms()
     master_results: RunResults | None = None
     worker_files = False
+    done_workers: set[str] = set()  # master: workers that reported done
+    quitting = False  # master: every worker is done and the quit has begun
+    spawned = False  # worker: the master's whole ramp-up is over (users may come in steps)
 
 
 def fire_job_metrics(environment: Environment, rec: JobRecord) -> None:
@@ -139,8 +150,51 @@ def _on_parser(parser: Any, **_kw: Any) -> None:
 
 
 def _on_start(environment: Environment, **_kw: Any) -> None:
-    if isinstance(environment.runner, MasterRunner):
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
         _State.master_results = RunResults("", started_at=time.time())
+    opts: Any = environment.parsed_options
+    if isinstance(runner, WorkerRunner) and opts is not None and opts.quit_when_done:
+        gevent.spawn(_watch_until_done, runner)
+
+
+def _worker_done(runner: WorkerRunner) -> bool:
+    """Every user this worker was given has spent its schedule, and every job has ended."""
+    if not _State.spawned or runner.worker_state != "running":  # users may still come
+        return False
+    book = _State.book
+    spent = book.schedules_ended if book is not None else 0
+    return spent >= (runner.target_user_count or 0) and (book is None or book.idle)
+
+
+def _watch_until_done(runner: WorkerRunner) -> None:
+    while True:
+        gevent.sleep(_DONE_CHECK)
+        if _State.book is not None and _State.book.closed:
+            return  # the run is already ending
+        if _worker_done(runner):
+            _log.info("worker done: schedule spent, every job ended")
+            runner.send_message(_DONE)
+            return
+
+
+def _on_spawned(**_kw: Any) -> None:
+    _State.spawned = True
+
+
+def _on_done(environment: Environment, msg: Any, **_kw: Any) -> None:
+    """Master: quit (as --run-time would) once every worker has reported done."""
+    runner = environment.runner
+    if not isinstance(runner, MasterRunner) or _State.quitting:
+        return
+    _State.done_workers.add(str(msg.node_id))
+    opts: Any = environment.parsed_options
+    expected = max(1, int(getattr(opts, "expect_workers", 1) or 1))
+    workers = {str(c.id) for c in runner.clients.all}
+    if len(_State.done_workers) >= expected and workers <= _State.done_workers:
+        _State.quitting = True
+        _log.info("every worker is done: quitting before the run time")
+        gevent.spawn(runner.quit)  # not from the runner's own greenlets: quit kills them
 
 
 def _on_stopping(environment: Environment, **_kw: Any) -> None:
@@ -198,6 +252,8 @@ _RESULTS_PATH: list[str] = []
 
 def _on_init(environment: Environment, **_kw: Any) -> None:
     opts: Any = environment.parsed_options
+    if isinstance(environment.runner, MasterRunner):
+        environment.runner.register_message(_DONE, _on_done)
     if opts is not None and not isinstance(environment.runner, WorkerRunner):
         _RESULTS_PATH[:] = [opts.harness_results]
     if opts is not None and isinstance(environment.runner, WorkerRunner):
@@ -215,6 +271,7 @@ def _results_path() -> str:
 _HOOKS: tuple[tuple[Any, Any], ...] = (
     (events.init_command_line_parser, _on_parser),
     (events.test_start, _on_start),
+    (events.spawning_complete, _on_spawned),
     (events.test_stopping, _on_stopping),
     (events.report_to_master, _on_report),
     (events.worker_report, _on_worker_report),

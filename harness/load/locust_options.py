@@ -35,5 +35,7 @@ def add_options(parser: Any) -> None:
     group.add_argument("--input-image-url", default="", help="image_url of submitted jobs")
     group.add_argument("--prompt", default="Turn the ankle socks into knee-high socks.")
     group.add_argument(
-        "--quit-when-done", action="store_true", help="local runs: quit once every job ended"
+        "--quit-when-done",
+        action="store_true",
+        help="quit once the submit window is over and every job ended (with workers: all of them)",
     )

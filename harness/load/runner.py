@@ -127,8 +127,9 @@ class LocustRun:
                 budget = self.workdir / f"budget-{self.scenario}-{self.seed}"
                 budget.unlink(missing_ok=True)
                 cmd += ["--harness-budget-file", str(budget)]
-        else:
-            cmd.append("--quit-when-done")
+        # Quit once every job ended (distributed: once every worker told the master it is done),
+        # never later than --run-time.
+        cmd.append("--quit-when-done")
         if self.csv_prefix:
             cmd += ["--csv", self.csv_prefix]
         return cmd

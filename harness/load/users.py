@@ -103,12 +103,15 @@ class ArrivalUser(FastHttpUser):
                 self.book.start(flow, self.body, due)
         finally:
             self.book.schedulers -= 1
+            self.book.schedules_ended += 1
         self.book.group.join()
         self._maybe_quit()
         while True:  # this user's schedule is spent; Locust stops it at the run's end
             gevent.sleep(3600)
 
     def _maybe_quit(self) -> None:
+        """A single-process run quits here; a worker's own watcher tells its master instead
+        (locust_events: the master quits once every worker is done)."""
         runner = self.environment.runner
         local = isinstance(runner, LocalRunner) and not isinstance(runner, WorkerRunner)
         if self.opts.quit_when_done and local and self.book.idle:
