@@ -38,6 +38,11 @@ def register(sub: Any, *, name: str, help: str) -> None:
     run_.add_argument("--seed", type=int, default=0, help="Hypothesis seed (replays the cases)")
     run_.add_argument("--strict", action="store_true", help="SHOULD failures fail the run too")
     run_.add_argument("--only", action="append", default=[], metavar="CHECK", help="run a check")
+    run_.add_argument(
+        "--fail-on-skip",
+        action="store_true",
+        help="a MUST check that could not be exercised fails the run (for CI: no hollow pass)",
+    )
     out = parser.add_argument_group("reports")
     out.add_argument("--report", type=Path, metavar="FILE", help="JSON report")
     out.add_argument("--junit", type=Path, metavar="FILE", help="JUnit XML report")
@@ -67,6 +72,7 @@ def _options(args: argparse.Namespace, embedded: bool) -> ConformOptions:
         strict=args.strict,
         cases_dir=cases_dir,
         only=tuple(args.only),
+        fail_on_skip=args.fail_on_skip,
     )
 
 

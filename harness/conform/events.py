@@ -45,6 +45,7 @@ class RunResult:
     max_jobs: int
     duration: float
     strict: bool = False
+    fail_on_skip: bool = False
     interrupted: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -57,7 +58,12 @@ class RunResult:
             return 130
         if self.failed(Level.MUST) or (self.strict and self.failed(Level.SHOULD)):
             return 1
+        if self.fail_on_skip and self.skipped(Level.MUST):
+            return 1
         return 0
+
+    def skipped(self, level: Level) -> list[Finding]:
+        return [f for f in self.findings if f.level is level and f.outcome is Outcome.SKIPPED]
 
     def summary(self) -> dict[str, Any]:
         by_outcome = {str(o): 0 for o in Outcome}
@@ -74,6 +80,7 @@ class RunResult:
             "max_jobs": self.max_jobs,
             "duration_seconds": round(self.duration, 3),
             "strict": self.strict,
+            "fail_on_skip": self.fail_on_skip,
             "interrupted": self.interrupted,
             "exit_code": self.exit_code,
         }

@@ -43,6 +43,7 @@ class ConformOptions:
     strict: bool = False
     cases_dir: Path | None = None
     only: Sequence[str] = ()  # check ids; empty: all
+    fail_on_skip: bool = False  # a MUST check that could not be exercised fails the run
 
 
 def _emit(handlers: Iterable[Handler], event: object) -> None:
@@ -82,6 +83,7 @@ def run_conformance(
     try:
         _emit(handlers, StageStarted("workload: burst of valid jobs, polled and cancelled"))
         Workload(ctx, clock, options.poll_interval, options.job_timeout).run()
+        _note_hollow_workload(obs, target.input_image_url)
         _emit(handlers, StageStarted("checks"))
         for chk in checks:
             try:
@@ -110,11 +112,26 @@ def run_conformance(
         options.max_jobs,
         time.monotonic() - started,
         strict=options.strict,
+        fail_on_skip=options.fail_on_skip,
         interrupted=interrupted,
         notes=obs.notes,
     )
     _emit(handlers, RunFinished(result))
     return result
+
+
+def _note_hollow_workload(obs: Observations, image_url: str) -> None:
+    """Say so when every workload job failed: the output and life-cycle checks will be skipped,
+    most likely because the server could not fetch the input image."""
+    results = [j.final_result for j in obs.jobs.values() if j.origin == "workload"]
+    bodies = [r.body for r in results if r is not None and isinstance(r.body, dict)]
+    if not bodies or any(b.get("status") != "failed" for b in bodies):
+        return
+    error = bodies[0].get("error")
+    obs.note(
+        f"every workload job failed (first error: {error}); output checks cannot run. "
+        f"Can the server fetch --input-image-url {image_url}?"
+    )
 
 
 def _cancel_unfinished(client: Client, ledger: JobLedger, obs: Observations) -> None:

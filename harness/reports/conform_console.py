@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from harness.checks import Outcome
+from harness.checks import Level, Outcome
 from harness.conform.events import CheckFinished, Event, RunFinished, RunStarted, StageStarted
 
 __all__ = ["ConsoleReport"]
@@ -49,6 +49,11 @@ class ConsoleReport:
             style = _STYLE[f.outcome]
             table.add_row(f.check_id, str(f.level), f"[{style}]{f.outcome}[/{style}]", f.message)
         self.console.print(table)
+        for note in result.notes:
+            self.console.print(f"[yellow]note:[/yellow] {note}", markup=True)
+        if result.fail_on_skip and result.skipped(Level.MUST):
+            names = ", ".join(f.check_id for f in result.skipped(Level.MUST))
+            self.console.print(f"[red]--fail-on-skip:[/red] MUST checks not exercised: {names}")
         s = result.summary()
         counts = ", ".join(f"{n} {k}" for k, n in s["outcomes"].items())
         self.console.print(

@@ -142,3 +142,21 @@ def test_aimed_races_on_several_seeds(
     assert failed(report) == breaks, [(c["id"], c["message"]) for c in report["checks"]]
     assert code == (1 if breaks else 0)
     assert set(outcomes(report).values()) <= {"passed", "failed"}  # both races were aimed
+
+
+def test_fail_on_skip_turns_a_hollow_run_into_a_failure(tmp_path: Path) -> None:
+    """Jobs whose input image cannot be fetched all fail: no MUST check fails, but the output
+    and queue checks are skipped. The run says why; with --fail-on-skip it exits 1."""
+    dead_image = "http://127.0.0.1:9/missing.jpg"  # port 9 (discard): nothing listens
+    code, report = conform(tmp_path, "--input-image-url", dead_image)
+    assert (code, failed(report)) == (0, set())
+    assert outcomes(report)["output-image"] == "skipped"
+    assert any("every workload job failed" in n and dead_image in n for n in report["notes"])
+    code, report = conform(tmp_path, "--input-image-url", dead_image, "--fail-on-skip")
+    assert code == 1
+    assert report["summary"]["fail_on_skip"] is True
+    code, report = conform(tmp_path, "--fail-on-skip")  # a full run exercises every MUST check
+    assert (code, failed(report)) == (0, set())
+    assert not [
+        c["id"] for c in report["checks"] if c["level"] == "MUST" and c["outcome"] == "skipped"
+    ]
