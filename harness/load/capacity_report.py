@@ -41,6 +41,8 @@ def capacity_section(
     predicted_p95 = None if offered is None else model.wait_quantile(offered)
     # Without a standing queue the busiest moment seen is all we know: more servers may exist.
     saturated = throughput is not None
+    # Unsaturated, only the server count is a true lower bound; the rates derived from it also
+    # carry the service-time estimate's error, hence "~" wherever they are shown.
     note = "" if saturated else "never saturated: a lower bound"
     curve = [
         (rate, model.wait_quantile(rate))

@@ -15,9 +15,9 @@ def capacity_line(cap: dict[str, Any]) -> str:
     target = f"max rate for p95 wait <= {cap['target_p95_queue_wait']:g}s"
     if cap.get("lower_bound"):
         line = (
-            f"capacity: servers >= {cap['servers']} ({cap['note']}); saturation >= "
-            f"{cap['saturation_rate_predicted']:.2f}/s; {target}: >= "
-            f"{cap['max_rate_for_target']:.2f}/s"
+            f"capacity: servers >= {cap['servers']} ({cap['note']}); saturation at least "
+            f"~{cap['saturation_rate_predicted']:.2f}/s; {target}: at least "
+            f"~{cap['max_rate_for_target']:.2f}/s"
         )
     else:
         line = (

@@ -171,8 +171,9 @@ def _section(section: dict[str, Any]) -> str:
         if cap.get("lower_bound"):
             parts.append(
                 f'<p class="bad">capacity: servers &ge; {cap["servers"]} '
-                f"({html.escape(cap['note'])}); the saturation rate and max rate are lower "
-                "bounds, and their distance from the truth is not a prediction error.</p>"
+                f"({html.escape(cap['note'])}); the saturation rate and max rate derived from it "
+                "are approximate lower bounds (they also carry the service-time estimate's "
+                "error), and their distance from the truth is not a prediction error.</p>"
             )
         keys = [k for k in cap if k not in ("curve", "available")]
         parts.append(_table([[k, cap[k]] for k in keys], ["capacity", "value"]))
