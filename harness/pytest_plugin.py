@@ -31,6 +31,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chronoedit-second-token", help="a second tenant's token")
     group.addoption("--chronoedit-max-jobs", type=int, default=12, help="job budget (12)")
     group.addoption("--chronoedit-strict", action="store_true", help="SHOULD failures fail")
+    group.addoption(
+        "--chronoedit-fail-on-skip",
+        action="store_true",
+        help="a MUST check that could not be exercised fails instead of being skipped",
+    )
 
 
 def pytest_collection_modifyitems(
@@ -58,6 +63,8 @@ class CheckItem(pytest.Item):
         finding = next(f for f in result.findings if f.check_id == check_id)
         self.user_properties.append(("level", str(finding.level)))
         if finding.outcome is Outcome.SKIPPED:
+            if finding.level is Level.MUST and self.config.getoption("chronoedit_fail_on_skip"):
+                raise CheckFailed(f"[MUST] {finding.rule}\nnot exercised: {finding.message}")
             pytest.skip(finding.message)
         if finding.outcome is Outcome.FAILED:
             strict = self.config.getoption("chronoedit_strict")

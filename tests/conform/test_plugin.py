@@ -57,3 +57,24 @@ def test_plugin_does_not_import_locust_or_the_harness_eagerly() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def _pytest_chronoedit(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--chronoedit", "-q", "-rs"]
+    return subprocess.run(
+        [*cmd, *args, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_fail_on_skip_fails_must_items_a_small_budget_could_not_exercise(tmp_path: Path) -> None:
+    lenient = _pytest_chronoedit(tmp_path, "--chronoedit-max-jobs", "1")
+    assert lenient.returncode == 0, lenient.stdout[-2000:]
+    assert "skipped" in lenient.stdout
+    strict = _pytest_chronoedit(tmp_path, "--chronoedit-max-jobs", "1", "--chronoedit-fail-on-skip")
+    assert strict.returncode == 1, strict.stdout[-2000:]
+    assert "not exercised" in strict.stdout
