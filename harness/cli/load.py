@@ -87,7 +87,11 @@ def register(sub: Any, *, name: str, help: str) -> None:
         help="polling scenario: a policy to compare (repeatable)",
     )
     p.add_argument("--job-timeout", type=float, default=600.0, help="seconds before 'lost'")
-    p.add_argument("--target-wait", default="30s", help="p95 queue wait the capacity model targets")
+    p.add_argument(
+        "--target-wait",
+        help="p95 queue wait the capacity model targets (default: 30s; embedded: 1s, "
+        "since its jobs take under a second)",
+    )
     p.add_argument("--report", default="load-report.json", help="JSON report path")
     p.add_argument("--html", default=None, help="HTML report path")
     p.add_argument("--csv", default=None, metavar="PREFIX", help="Locust CSV prefix")
@@ -147,8 +151,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     duration, drain = parse_duration(args.duration), parse_duration(args.drain)
-    target_wait = parse_duration(args.target_wait)
     embedded = args.base_url is None
+    target_wait = parse_duration(args.target_wait or ("1s" if embedded else "30s"))
     interval = args.poll_interval or (0.1 if embedded else 1.0)
     if interval <= 0:
         raise UsageError("--poll-interval must be > 0")
@@ -229,5 +233,6 @@ def _finish(args: argparse.Namespace, report: dict[str, Any], slos: list[Any]) -
     print_summary(report)
     for r in results:
         scope = "" if r.scope == "all" else f" [{r.scope}]"
-        print(f"SLO {r.slo.text}{scope}: {'pass' if r.passed else 'FAIL'} (actual {r.actual})")
+        actual = "none measured" if r.actual is None else f"{r.actual:.4g}"
+        print(f"SLO {r.slo.text}{scope}: {'pass' if r.passed else 'FAIL'} (actual {actual})")
     return 1 if any(not r.passed for r in results) else 0

@@ -204,7 +204,11 @@ def _section(section: dict[str, Any]) -> str:
         gt = section["ground_truth"]
         parts.append(
             _table(
-                [[k, str(v)[:80]] for k, v in gt.items() if k != "misses"],
+                [
+                    [k, v if isinstance(v, float) else str(v)[:80]]
+                    for k, v in gt.items()
+                    if k != "misses"
+                ],
                 ["ground truth", "value"],
             )
         )
