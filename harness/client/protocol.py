@@ -19,7 +19,6 @@ from harness.evidence import Exchange
 __all__ = [
     "DEFAULT_BASE_URL",
     "MODEL_ID",
-    "SUCCESS_STATUS",
     "Call",
     "Endpoint",
     "parse_error",
@@ -37,7 +36,6 @@ _SCHEMA_OF: dict[str, str] = {
     "result": "result-response",
     "cancel": "cancel-response",
 }
-SUCCESS_STATUS: dict[str, int] = {"submit": 200, "status": 200, "result": 200, "cancel": 202}
 SAFE_ENDPOINTS = frozenset({"status", "result"})
 
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from harness.client import Client, Phase
+from harness.client import Client, Phase, is_terminal
 from harness.errors import (
     ApiError,
     AuthError,
@@ -51,6 +51,7 @@ def test_status_vocabulary(
     status = client.status("r1")
     assert status.phase is phase
     assert status.phase.terminal == (word not in ("in_queue", "in_progress"))
+    assert is_terminal(word) == status.phase.terminal
 
 
 @pytest.mark.parametrize(
