@@ -107,9 +107,10 @@ class JobFlow:
             self._cancel(rec, "submitted", twice=s.cancel is CancelMoment.TWICE)
         timeout = max(0.0, min(s.timeout, self.deadline - ans.received_at))
         waiter = Waiter(history, s.policy, timeout)
+        status_call = Call.on_request("status", rec.request_id)  # the same on every poll
         while (pause := waiter.next_sleep(self.now())) is not None:
             self.sleep(pause)
-            poll = self._poll(rec.request_id)
+            poll = self._poll(status_call)
             waiter.record(poll)
             if rec.cancel is None and (
                 (s.cancel is CancelMoment.WHILE_QUEUED and poll.phase is Phase.QUEUED)
@@ -118,8 +119,8 @@ class JobFlow:
                 self._cancel(rec, poll.status.status if poll.status else "unknown")
         final: Phase | None = history.final_phase if history.terminal else None
         if final is not None and s.cancel is CancelMoment.AFTER_COMPLETION:
-            self._cancel(rec, history.final_phase.value)
-            history.polls.append(self._poll(rec.request_id))  # a terminal state must stay put
+            self._cancel(rec, final.value)
+            history.polls.append(self._poll(status_call))  # a terminal state must stay put
         if final is Phase.DONE and s.fetch_result:
             final = self._result_phase(rec, rec.request_id) or final
         rec.fill_from(history)
@@ -128,8 +129,8 @@ class JobFlow:
         rec.violations.extend(_violations(rec, history))
         return rec
 
-    def _poll(self, request_id: str) -> Poll:
-        ans = self.send(Call.on_request("status", request_id))
+    def _poll(self, status_call: Call) -> Poll:
+        ans = self.send(status_call)
         data = ans.json()
         status = JobStatus.parse(data) if 200 <= ans.status < 300 and data else None
         error = None if status else (ans.error or f"HTTP {ans.status}")
