@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,11 +35,7 @@ class Read:
 
     @classmethod
     def of(cls, endpoint: str, exchange: Exchange, at: float) -> Read:
-        try:
-            body = json.loads(exchange.response_body) if exchange.response_body else None
-        except ValueError:
-            body = None
-        return cls(endpoint, exchange.status_code or 0, body, exchange, at)
+        return cls(endpoint, exchange.status_code or 0, exchange.response_json(), exchange, at)
 
     @property
     def ok(self) -> bool:

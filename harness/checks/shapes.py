@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from harness import schemas
 from harness.checks.context import CheckContext
 from harness.checks.observations import endpoint_of
@@ -22,13 +20,6 @@ _SCHEMA = {
 _SUCCESS = {"submit": 200, "status": 200, "result": 200, "cancel": 202}
 
 
-def _json(exchange: Exchange) -> object:
-    try:
-        return json.loads(exchange.response_body)
-    except ValueError:
-        return None
-
-
 @check(
     "response-schema",
     rule="every response body validates against its documented shape (submit, status, result, "
@@ -45,7 +36,7 @@ def response_schema(ctx: CheckContext) -> Verdict:
         if endpoint is None or ex.status_code != _SUCCESS[endpoint]:
             continue
         judged.append(ex)
-        errors = schemas.validation_errors(_SCHEMA[endpoint], _json(ex))
+        errors = schemas.validation_errors(_SCHEMA[endpoint], ex.response_json())
         if errors:
             bad.append(ex)
             problems.append(f"{endpoint}: {errors[0]}")
@@ -69,7 +60,7 @@ def error_schema(ctx: CheckContext) -> Verdict:
     for ex in ctx.obs.api_exchanges():
         if ex.status_code is None or ex.status_code < 400:
             continue
-        body = _json(ex)
+        body = ex.response_json()
         if body is None:
             continue  # not JSON at all: a SHOULD, judged by invalid-input-4xx-json
         judged.append(ex)
@@ -100,7 +91,7 @@ def submit_fields(ctx: CheckContext) -> Verdict:
     if not acks:
         return skipped("no submit was accepted")
     for ex in acks:
-        body = _json(ex)
+        body = ex.response_json()
         if not isinstance(body, dict):
             return failed("a submit answer is not a JSON object", [ex])
         rid = body.get("request_id")
@@ -125,7 +116,7 @@ def status_words(ctx: CheckContext) -> Verdict:
     judged: list[tuple[str, object, Exchange]] = []  # (endpoint, word, exchange)
     for endpoint, words in allowed.items():
         for ex in ctx.obs.api_exchanges(endpoint):
-            body = _json(ex)
+            body = ex.response_json()
             if ex.status_code != 200 or not isinstance(body, dict):
                 continue
             judged.append((endpoint, body.get("status"), ex))
@@ -146,7 +137,7 @@ def status_words(ctx: CheckContext) -> Verdict:
 def content_type_json(ctx: CheckContext) -> Verdict:
     bad, judged = [], []
     for ex in ctx.obs.api_exchanges():
-        if ex.status_code is None or _json(ex) is None:
+        if ex.status_code is None or ex.response_json() is None:
             continue
         judged.append(ex)
         ctype = {k.lower(): v for k, v in ex.response_headers.items()}.get("content-type", "")
