@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from harness.client.policies import PollPolicy
 from harness.client.protocol import Call
-from harness.client.records import History, JobStatus, Poll
+from harness.client.records import CancelAck, History, JobStatus, Poll
 from harness.client.vocabulary import Phase, phase_of
 from harness.client.waiting import Waiter
 from harness.load.accounting import Bucket
@@ -155,9 +155,7 @@ class JobFlow:
             first_ans = first_ans or ans
             rec.bytes_sent += ans.bytes_sent
             rec.bytes_received += len(ans.body)
-            data = ans.json() or {}
-            outcome = data.get("outcome")
-            outcomes.append(outcome if isinstance(outcome, str) else None)
+            outcomes.append(CancelAck.parse(ans.json() or {}).outcome)
         assert first_ans is not None
         rec.cancel = CancelRecord(
             moment=(self.settings.cancel or CancelMoment.AFTER_SUBMIT).value,
