@@ -41,9 +41,13 @@ def _problem(loc: list[Any], msg: str, kind: str) -> dict[str, Any]:
     return {"loc": ["body", *loc], "msg": msg, "type": kind}
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON (RFC 8259 has no NaN or Infinity)")
+
+
 def validate_submit(raw: bytes, faults: FaultSet) -> Validated:
     try:
-        body = json.loads(raw) if raw.strip() else None
+        body = json.loads(raw, parse_constant=_not_json) if raw.strip() else None
     except (ValueError, UnicodeDecodeError) as exc:
         return Validated(None, [_problem([], f"malformed JSON: {exc}", "json_invalid")])
     if not isinstance(body, dict):

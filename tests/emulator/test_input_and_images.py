@@ -51,7 +51,19 @@ def test_invalid_input_rejected_naming_field(
     assert face.ground_truth() == []
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"', b"", b'{"prompt": "only"}'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'"text"',
+        b"",
+        b'{"prompt": "only"}',
+        # Python's json module reads these, but they are not JSON: malformed, not "extra field".
+        b'{"image_url": "https://example.com/a.jpg", "prompt": "p", "extra": NaN}',
+        b'{"image_url": "https://example.com/a.jpg", "prompt": "p", "extra": -Infinity}',
+    ],
+)
 def test_bad_bodies_rejected(face: Face, raw: bytes) -> None:
     r = face.client.post(
         SUBMIT, content=raw, headers={**face.auth(), "content-type": "application/json"}
