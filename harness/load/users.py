@@ -140,9 +140,13 @@ class CancelUser(ArrivalUser):
 
     scenario = "cancel"
 
+    def on_start(self) -> None:
+        super().on_start()
+        words = str(self.opts.cancel_moments).split(",")
+        self.moments = [CancelMoment(m.strip()) for m in words if m.strip()]
+
     def settings_for(self, index: int) -> FlowSettings:
-        moments = [CancelMoment(m.strip()) for m in str(self.opts.cancel_moments).split(",") if m]
-        moment = moments[index % len(moments)]
+        moment = self.moments[index % len(self.moments)]
         return FlowSettings(
             self.scenario, self.policies[0], timeout=self.opts.job_timeout, cancel=moment
         )
