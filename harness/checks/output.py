@@ -6,6 +6,7 @@ from harness import schemas
 from harness.checks.context import CheckContext, Image
 from harness.checks.observations import JobRecord
 from harness.checks.registry import Verdict, check, failed, passed, sample, skipped
+from harness.client import JobResult
 
 __all__: list[str] = []
 
@@ -30,16 +31,7 @@ def _succeeded(ctx: CheckContext) -> list[JobRecord]:
 
 def _image_url(job: JobRecord) -> str | None:
     assert job.final_result is not None
-    output = job.final_result.body.get("output")
-    if not isinstance(output, dict):
-        return None
-    image = output.get("image")
-    if isinstance(image, str):
-        return image
-    images = output.get("images")
-    if isinstance(images, list) and images and isinstance(images[0], str):
-        return images[0]
-    return None
+    return JobResult.parse(job.final_result.body).image_url
 
 
 @check(
