@@ -18,7 +18,7 @@ from harness.errors import TransportError
 from harness.evidence import Exchange
 from harness.secrets import Token
 
-__all__ = ["PROBE_ATTEMPTS", "TRANSIENT_STATUSES", "CheckContext", "Image", "json_body"]
+__all__ = ["PROBE_ATTEMPTS", "TRANSIENT_STATUSES", "CheckContext", "Image"]
 
 T = TypeVar("T")
 
@@ -145,7 +145,3 @@ def _size(content: bytes) -> tuple[int, int] | None:
             return int(width), int(height)
     except Exception:  # not an image Pillow can read: the format check says so
         return None
-
-
-def json_body(read: Read) -> dict[str, Any] | None:
-    return read.body if isinstance(read.body, dict) else None

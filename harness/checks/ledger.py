@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 __all__ = ["JobEntry", "JobLedger"]
 
@@ -44,6 +43,3 @@ class JobLedger:
         for entry in self.entries:
             if entry.request_id == request_id:
                 entry.state = state
-
-    def to_list(self) -> list[dict[str, Any]]:
-        return [vars(e).copy() for e in self.entries]
