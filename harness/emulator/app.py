@@ -56,16 +56,20 @@ class EmulatorApp:
         delay = self.model.faults.delay
         if delay > 0:
             await asyncio.sleep(delay)
-        answer = self.model.handle(
-            HttpRequest(
-                method=scope["method"],
-                path=scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),
-                headers=headers,
-                body=body,
-                base_url=f"{scope.get('scheme', 'http')}://{host}",
-            )
+        request = HttpRequest(
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+            base_url=f"{scope.get('scheme', 'http')}://{host}",
         )
+        if request.path.startswith("/files/"):
+            # Rendering an output image takes tens of ms: keep the event loop (every other
+            # request, status polls included) free meanwhile. The model renders outside its lock.
+            answer = await asyncio.to_thread(self.model.handle, request)
+        else:
+            answer = self.model.handle(request)
         if answer.drop:
             await _drop_connection(send)
             return

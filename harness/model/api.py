@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,6 +26,8 @@ from harness.model.sim import Job, Simulation
 from harness.model.validation import validate_submit
 
 __all__ = ["ApiModel"]
+
+_Render = Callable[[], HttpResponse]  # deferred work that must not hold the model lock
 
 _MESSAGES = {
     400: "InvalidResourceIdentifier",
@@ -66,15 +69,17 @@ class ApiModel:
     def handle(self, req: HttpRequest) -> HttpResponse:
         with self._lock:
             self.sim.advance(self.clock.now())
-            path = req.path
-            if path.startswith("/_emulator/"):
+            if req.path.startswith("/_emulator/"):
                 return self._emulator(req)
             if self.faults.chance("error_rate"):
                 return self._error(503, 1, "temporarily unavailable (fault error_rate)")
-            response = self._route(req)
-            if self.faults.chance("drop_rate"):
-                return HttpResponse(response.status, response.headers, b"", drop=True)
-            return response
+            answer = self._route(req)
+            drop = self.faults.chance("drop_rate")
+        if not isinstance(answer, HttpResponse):
+            answer = answer()  # an output image: rendered (tens of ms) outside the lock
+        if drop:
+            return HttpResponse(answer.status, answer.headers, b"", drop=True)
+        return answer
 
     def ground_truth(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -111,7 +116,7 @@ class ApiModel:
         return self._error(404, 1, f"{what} not found")
 
     # -- routing ---------------------------------------------------------------------------
-    def _route(self, req: HttpRequest) -> HttpResponse:
+    def _route(self, req: HttpRequest) -> HttpResponse | _Render:
         path, method = req.path, req.method
         if path.startswith("/samples/") and method in ("GET", "HEAD"):
             return self._sample(path[len("/samples/") :])
@@ -281,7 +286,8 @@ class ApiModel:
         data, ctype = sample_bytes(name)
         return HttpResponse(200, (("content-type", ctype),), data)
 
-    def _file(self, req: HttpRequest, name: str) -> HttpResponse:
+    def _file(self, req: HttpRequest, name: str) -> HttpResponse | _Render:
+        """The image, or (not yet cached) a closure that renders it once the lock is released."""
         request_id, _, ext = name.rpartition(".")
         job = self.sim.jobs.get(request_id)
         if job is None or job.state != "succeeded" or job.lost or job.input is None:
@@ -289,19 +295,26 @@ class ApiModel:
         pil_format, want_ext, ctype = FORMATS[job.output_format]
         if ext != want_ext:
             return self._error(404, 1, "no such file")
+        headers = (("content-type", ctype),)
         cached = self._files.get(name)
-        if cached is None:
-            size = output_size(job.input.width, job.input.height, job.resolution)
-            if "wrong_image_size" in self.faults:
-                size = (512, 512)
-            if "wrong_image_format" in self.faults:
-                pil_format = "PNG"
+        if cached is not None:
+            return HttpResponse(200, headers, cached[0])
+        source, prompt, seed = job.input, job.prompt, job.seed
+        size = output_size(source.width, source.height, job.resolution)
+        if "wrong_image_size" in self.faults:
+            size = (512, 512)
+        if "wrong_image_format" in self.faults:
+            pil_format = "PNG"
+
+        def render() -> HttpResponse:
             data = render_output(
-                job.input, prompt=job.prompt, seed=job.seed, size=size, image_format=pil_format
+                source, prompt=prompt, seed=seed, size=size, image_format=pil_format
             )
-            cached = (data, ctype)
-            self._files.put(name, cached)
-        return HttpResponse(200, (("content-type", cached[1]),), cached[0])
+            with self._lock:
+                self._files.put(name, (data, ctype))
+            return HttpResponse(200, headers, data)
+
+        return render
 
     # -- emulator-only endpoints (outside /v1; no token; tokens never shown) --------------
     def _emulator(self, req: HttpRequest) -> HttpResponse:
