@@ -68,9 +68,8 @@ def _clock_offset(records: Sequence[JobRecord]) -> dict[str, Any]:
     (the uncertainty of each estimate) beside it."""
     offsets, halves = [], []
     for rec in records:
-        created = parse_stamp(rec.server_created_at)
-        if created.epoch is not None:
-            offsets.append(created.epoch - (rec.submit_sent + rec.submit_acked) / 2)
+        if rec.server_created is not None:  # parsed once, when the /result was read
+            offsets.append(rec.server_created - (rec.submit_sent + rec.submit_acked) / 2)
             halves.append((rec.submit_acked - rec.submit_sent) / 2)
     if not offsets:
         return {"jobs": 0}
