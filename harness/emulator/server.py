@@ -15,7 +15,7 @@ from typing import Any
 import uvicorn
 
 from harness.emulator.app import EmulatorApp, build_app
-from harness.model import FaultSet, ModelConfig, sample_url
+from harness.model import DEFAULT_SAMPLE, FaultSet, ModelConfig, sample_url
 
 __all__ = ["EmulatorServer", "bind_socket", "uvicorn_server"]
 
@@ -68,8 +68,8 @@ class EmulatorServer:
     def token(self) -> str:
         return self.config.tokens[0]
 
-    def sample_url(self, name: str | None = None) -> str:
-        return sample_url(self.base_url) if name is None else sample_url(self.base_url, name)
+    def sample_url(self, name: str = DEFAULT_SAMPLE) -> str:
+        return sample_url(self.base_url, name)
 
     def ground_truth(self) -> list[dict[str, Any]]:
         return self.model.ground_truth()

@@ -15,7 +15,7 @@ import respx
 
 from harness.clock import VirtualClock
 from harness.model import (
-    DEFAULT_TOKENS,
+    DEFAULT_SAMPLE,
     ApiModel,
     FaultSet,
     FetchOutcome,
@@ -66,10 +66,10 @@ class MockApi:
 
     @property
     def token(self) -> str:
-        return self.config.tokens[0] if self.config.tokens else DEFAULT_TOKENS[0]
+        return self.config.tokens[0]  # ModelConfig guarantees at least one
 
-    def sample_url(self, name: str | None = None) -> str:
-        return sample_url(self.base_url) if name is None else sample_url(self.base_url, name)
+    def sample_url(self, name: str = DEFAULT_SAMPLE) -> str:
+        return sample_url(self.base_url, name)
 
     def ground_truth(self) -> list[dict[str, Any]]:
         return self.model.ground_truth()
