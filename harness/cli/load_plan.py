@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.load.results import RunResults
+from harness.target import GROUND_TRUTH_PATH
 from harness.urls import is_loopback
 
 __all__ = [
@@ -148,14 +149,14 @@ def fetch_truth(base_url: str) -> tuple[list[dict[str, Any]] | None, str]:
     import httpx
 
     try:
-        response = httpx.get(base_url + "/_emulator/jobs", timeout=10)
+        response = httpx.get(base_url + GROUND_TRUTH_PATH, timeout=10)
         response.raise_for_status()
         jobs = response.json()["jobs"]
         if not isinstance(jobs, list):
-            return None, "unavailable: /_emulator/jobs gave no job list"
+            return None, f"unavailable: {GROUND_TRUTH_PATH} gave no job list"
         return jobs, ""
     except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-        return None, f"unavailable: {type(exc).__name__} from {base_url}/_emulator/jobs"
+        return None, f"unavailable: {type(exc).__name__} from {base_url}{GROUND_TRUTH_PATH}"
 
 
 def build_report(
