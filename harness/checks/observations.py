@@ -58,7 +58,6 @@ class JobRecord:
     request_id: str
     case: Case
     submit: Read
-    origin: str = "workload"
     statuses: list[Read] = field(default_factory=list)  # polls while tracking
     pending_results: list[Read] = field(default_factory=list)  # /result before terminal
     rereads: list[Read] = field(default_factory=list)  # /status after terminal
@@ -104,7 +103,7 @@ class CancelTry:
 class Observations:
     exchanges: list[Exchange] = field(default_factory=list)
     submits: list[tuple[Case, Read]] = field(default_factory=list)  # every valid-case submit
-    jobs: dict[str, JobRecord] = field(default_factory=dict)
+    jobs: dict[str, JobRecord] = field(default_factory=dict)  # the workload's (probes: ledger)
     cancels: list[CancelTry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     job_timeout: float = 0.0
@@ -122,4 +121,4 @@ class Observations:
 
     def finished_job(self) -> JobRecord | None:
         """A job of the run's own that ended (any terminal state), for probes that need an id."""
-        return next((j for j in self.jobs.values() if j.terminal and j.origin == "workload"), None)
+        return next((j for j in self.jobs.values() if j.terminal), None)
