@@ -82,17 +82,14 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from harness.emulator.app import build_app
-    from harness.emulator.server import bind_socket, uvicorn_server
+    from harness.emulator.server import listen, uvicorn_server
 
     config, faults = config_from_args(args)
+    app = build_app(config, faults)
     try:
-        sock = bind_socket(args.host, args.port)
+        sock, url = listen(app, args.host, args.port)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    url = f"http://{host}:{sock.getsockname()[1]}"
-    app = build_app(config, faults)
-    app.images.own_netlocs.add(url.split("//", 1)[1])
     print(f"listening on {url}", flush=True)
     print(
         f"workers={config.workers} faults={faults} tenants={len(config.tokens)}",

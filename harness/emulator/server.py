@@ -17,7 +17,7 @@ import uvicorn
 from harness.emulator.app import EmulatorApp, build_app
 from harness.model import DEFAULT_SAMPLE, FaultSet, ModelConfig, sample_url
 
-__all__ = ["EmulatorServer", "bind_socket", "uvicorn_server"]
+__all__ = ["EmulatorServer", "bind_socket", "listen", "uvicorn_server"]
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -28,6 +28,18 @@ def bind_socket(host: str, port: int) -> socket.socket:
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def listen(app: EmulatorApp, host: str, port: int) -> tuple[socket.socket, str]:
+    """A listening socket for `app` and its base URL (IPv6 hosts bracketed).
+
+    The app learns the address, so a sample `image_url` on it resolves without HTTP.
+    """
+    sock = bind_socket(host, port)
+    bracketed = f"[{host}]" if ":" in host else host
+    netloc = f"{bracketed}:{sock.getsockname()[1]}"
+    app.images.own_netlocs.add(netloc)
+    return sock, f"http://{netloc}"
 
 
 def uvicorn_server(app: EmulatorApp, **overrides: Any) -> uvicorn.Server:
@@ -77,16 +89,12 @@ class EmulatorServer:
     def start(self, timeout: float = 10.0) -> EmulatorServer:
         if self._thread is not None:
             raise RuntimeError("already started")
-        self._sock = bind_socket(self._host, self._port)
-        port = self._sock.getsockname()[1]
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        self.base_url = f"http://{host}:{port}"
-        self.app.images.own_netlocs.add(f"{host}:{port}")
+        self._sock, self.base_url = listen(self.app, self._host, self._port)
         self._server = uvicorn_server(self.app)
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [self._sock]},
-            name=f"emulator-{port}",
+            name=f"emulator-{self._sock.getsockname()[1]}",
             daemon=True,
         )
         self._thread.start()
