@@ -26,7 +26,6 @@ from harness.cli.load_plan import (
 from harness.cli.options import add_target_options, embedded_options
 from harness.client.policies import parse_policy
 from harness.errors import HarnessError, UsageError
-from harness.secrets import Token
 from harness.urls import checked_base_url, is_loopback
 
 __all__ = ["parse_duration", "register", "run"]
@@ -187,32 +186,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _target(args: argparse.Namespace, stack: ExitStack) -> tuple[str, str | None, str]:
-    if args.base_url is not None:
-        token = Token.from_env_or(args.token)
-        if token is None:
-            raise UsageError("no token: pass --token or set RUNCOMFY_API_TOKEN")
-        from harness.target import default_public_image_url
+    from harness.target import open_target
 
-        url = checked_base_url(args.base_url)
-        return url, token.reveal(), args.input_image_url or default_public_image_url()
-    from harness.model import DEFAULT_TOKENS, sample_url
+    if args.base_url is not None:  # open_target checks the URL and requires the token
+        opened = open_target(args.base_url, args.token, None, args.input_image_url)
+    else:
+        from harness.model import DEFAULT_TOKENS, sample_url
 
-    token_text = args.token or DEFAULT_TOKENS[0]
-    if args.emulator_in_process:
-        from harness.target import open_target
+        token_text = args.token or DEFAULT_TOKENS[0]
+        if not args.emulator_in_process:
+            from harness.load.runner import emulator_process
 
-        target = stack.enter_context(
-            open_target(None, token_text, None, args.input_image_url, embedded_options(args))
-        )
-        assert target.token is not None
-        return target.base_url, target.token.reveal(), target.input_image_url
-    from harness.load.runner import emulator_process
-
-    url = stack.enter_context(emulator_process(
-        workers=args.emulator_workers, time_per_step=args.emulator_time_per_step,
-        seed=args.seed, tokens=token_text,
-    ))  # fmt: skip
-    return url, token_text, args.input_image_url or sample_url(url)
+            url = stack.enter_context(emulator_process(
+                workers=args.emulator_workers, time_per_step=args.emulator_time_per_step,
+                seed=args.seed, tokens=token_text,
+            ))  # fmt: skip
+            return url, token_text, args.input_image_url or sample_url(url)
+        opened = open_target(None, token_text, None, args.input_image_url, embedded_options(args))
+    target = stack.enter_context(opened)
+    assert target.token is not None
+    return target.base_url, target.token.reveal(), target.input_image_url
 
 
 def _finish(args: argparse.Namespace, report: dict[str, Any], slos: list[Any]) -> int:
