@@ -40,6 +40,13 @@ def _body_text(content: bytes, content_type: str) -> str:
     return redact_text(content.decode("utf-8", errors="replace"))
 
 
+def _parse(text: str) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Exchange:
     """A request and what came back (or the transport error), safe to print and store."""
@@ -54,6 +61,9 @@ class Exchange:
     error: str | None = None
     sent_at: float | None = None
     received_at: float | None = None
+    # The whole (redacted) response parsed as JSON: `response_body` is clipped for reports, and
+    # a check must never judge a long, valid answer by its clipped text.
+    response_data: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(
@@ -66,20 +76,25 @@ class Exchange:
         received_at: float | None = None,
     ) -> Exchange:
         req_type = request.headers.get("content-type", "")
+        # Our own request stays whole: clipping it would break the curl line that replays it.
         body = _body_text(request.content if request.stream is not None else b"", req_type)
+        text = (
+            ""
+            if response is None
+            else _body_text(response.content, response.headers.get("content-type", ""))
+        )
         return cls(
             method=request.method,
             url=str(request.url),
             request_headers=_safe_headers(request.headers),
-            request_body=_clip(body),
+            request_body=body,
             status_code=None if response is None else response.status_code,
             response_headers={} if response is None else _safe_headers(response.headers),
-            response_body=""
-            if response is None
-            else _clip(_body_text(response.content, response.headers.get("content-type", ""))),
+            response_body=_clip(text),
             error=None if error is None else redact_text(error),
             sent_at=sent_at,
             received_at=received_at,
+            response_data=_parse(text),
         )
 
     def curl(self) -> str:
@@ -96,13 +111,13 @@ class Exchange:
         return " ".join(parts)
 
     def response_json(self) -> Any:
-        """The response body parsed as JSON, or None."""
-        try:
-            return json.loads(self.response_body)
-        except ValueError:
-            return None
+        """The whole response body parsed as JSON, or None."""
+        if self.response_data is not None:
+            return self.response_data
+        return _parse(self.response_body)  # built by hand, without `of`
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["response_data"]  # the report carries the body once, as text
         data["curl"] = self.curl()
         return data
