@@ -22,8 +22,10 @@ from pathlib import Path
 
 import httpx
 
-TOKEN = "emulator-token-1"  # the emulator's public default, not a secret
-SUBMIT = "/v1/models/nvidia/chrono-edit/lora"
+from harness.model import DEFAULT_TOKENS, MODEL_ID
+
+TOKEN = DEFAULT_TOKENS[0]  # the emulator's public default, not a secret
+SUBMIT = f"/v1/models/{MODEL_ID}"
 
 
 def start_emulator(*extra: str) -> tuple[subprocess.Popen[str], str]:
