@@ -35,7 +35,7 @@ from harness.load.histograms import MetricHistograms, unit_of
 from harness.load.jobs import JobRecord
 from harness.load.locust_options import add_options
 from harness.load.metrics import metrics_of
-from harness.load.results import RunResults
+from harness.load.results import RunResults, histogram_keys
 
 __all__ = ["book_for", "fire_job_metrics", "worker_results_path"]
 
@@ -118,10 +118,11 @@ def book_for(environment: Environment, scenario: str, *, by_policy: bool = False
 
         def on_record(rec: JobRecord) -> None:
             fire_job_metrics(environment, rec)
-            if isinstance(environment.runner, WorkerRunner):
+            # A worker relays its records in its reports, unless it writes its own file.
+            if isinstance(environment.runner, WorkerRunner) and not _State.worker_files:
                 _State.delta_records.append(rec.to_dict())
                 for metric, value in metrics_of(rec):
-                    for key in [metric, f"{metric}|{rec.policy}"] if by_policy else [metric]:
+                    for key in histogram_keys(metric, rec.policy, by_policy):
                         _State.delta_hists.record(key, value)
 
         book.listeners.append(on_record)
@@ -209,10 +210,9 @@ def _on_stopping(environment: Environment, **_kw: Any) -> None:
 
 
 def _on_report(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
-    worker_files = _State.worker_files
     data[_PAYLOAD] = {
-        "records": [] if worker_files else _State.delta_records,
-        "hists": MetricHistograms().encode() if worker_files else _State.delta_hists.encode(),
+        "records": _State.delta_records,
+        "hists": _State.delta_hists.encode(),
         "scenario": _State.book.results.scenario if _State.book else "",
         "settings": _State.book.results.settings if _State.book else {},
     }
