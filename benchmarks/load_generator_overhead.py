@@ -19,10 +19,12 @@ from pathlib import Path
 
 import httpx
 
+from harness.client.protocol import Call
 from harness.load.runner import emulator_process
+from harness.model import DEFAULT_TOKENS, sample_url
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "emulator-token-1"
+TOKEN = DEFAULT_TOKENS[0]
 PLAIN = """
 from locust import constant
 from locust.contrib.fasthttp import FastHttpUser
@@ -33,7 +35,7 @@ class PlainPoller(FastHttpUser):
 
     @task
     def poll(self):
-        self.client.get("/v1/requests/{rid}/status", name="status",
+        self.client.get("{status_path}", name="status",
                         headers={{"Authorization": "Bearer {token}"}})
 """
 
@@ -79,12 +81,12 @@ def main() -> None:
         tempfile.TemporaryDirectory() as tmp,
     ):
         work = Path(tmp)
+        submit = Call.submit({"image_url": sample_url(url), "prompt": "x"})
         rid = httpx.post(
-            f"{url}/v1/models/nvidia/chrono-edit/lora",
-            headers={"Authorization": f"Bearer {TOKEN}"},
-            json={"image_url": f"{url}/samples/landscape-16x9.jpg", "prompt": "x"},
+            url + submit.path, headers={"Authorization": f"Bearer {TOKEN}"}, json=submit.body
         ).json()["request_id"]
-        (work / "plain.py").write_text(PLAIN.format(rid=rid, token=TOKEN))
+        status_path = Call.on_request("status", rid).path
+        (work / "plain.py").write_text(PLAIN.format(status_path=status_path, token=TOKEN))
         (work / "harness_flow.py").write_text(
             "from harness.load.users import QueueLatencyUser\n__all__ = ['QueueLatencyUser']\n"
         )
