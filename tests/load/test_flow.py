@@ -114,6 +114,27 @@ def test_an_abandoned_job_is_lost_with_what_was_seen():
     flow.record = None
     assert flow.abandon() is None
 
+    class RunEnded(Exception):
+        pass
+
+    def sleep(seconds: float) -> None:  # the run's end kills the flow at 1.5 s, mid-run
+        if clock.now() + seconds > start + 1.5:
+            raise RunEnded
+        clock.sleep(seconds)
+
+    start = clock.now()
+    flow = JobFlow(server, sleep, clock.now, settings)
+    with pytest.raises(RunEnded):
+        flow.run({"prompt": "x"}, intended_at=start)
+    rec = flow.abandon()
+    assert rec is not None
+    assert rec.outcome == "lost"
+    assert rec.polls
+    assert rec.polls[-1][2] == "in_progress"
+    assert rec.interval("queue_wait").contains(1.0)  # type: ignore[union-attr]
+    assert rec.interval("end_to_end") is None
+    assert not rec.violations
+
 
 def test_pure_load_modules_do_not_import_locust():
     code = (
