@@ -167,12 +167,16 @@ class JobFlow:
         )
 
     def abandon(self) -> JobRecord | None:
-        """The record of a job the run stopped following: lost, with what was seen so far."""
+        """The record of a job the run stopped following, with what was seen so far: lost,
+        unless a poll had already seen it finish (its bucket is then the one it reached)."""
         rec = self.record
         if rec is None or rec.outcome != Bucket.LOST.value or rec.request_id is None:
             return rec
         if self.history is not None:
             rec.fill_from(self.history)
+            if self.history.terminal:  # seen finished, then killed reading /result or cancelling
+                final = self.history.final_phase
+                rec.final_status, rec.outcome = final.value, bucket_of(final).value
             rec.violations.extend(_violations(rec, self.history))
         return rec
 

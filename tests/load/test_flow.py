@@ -136,6 +136,29 @@ def test_an_abandoned_job_is_lost_with_what_was_seen():
     assert not rec.violations
 
 
+def test_a_job_seen_finished_then_abandoned_is_not_lost():
+    clock = VirtualClock()
+    server = Scripted(clock, 1.0, 2.0)
+
+    class RunEnded(Exception):
+        pass
+
+    def send(call: Call) -> Answer:  # the run's end kills the flow while it reads /result
+        if call.endpoint == "result":
+            raise RunEnded
+        return server(call)
+
+    flow = JobFlow(send, clock.sleep, clock.now, FlowSettings("t", FixedInterval(0.1)))
+    with pytest.raises(RunEnded):
+        flow.run({"prompt": "x"}, intended_at=clock.now())
+    rec = flow.abandon()
+    assert rec is not None
+    assert rec.outcome == "completed"
+    assert rec.final_status == "done"
+    assert rec.interval("end_to_end").contains(2.0)  # type: ignore[union-attr]
+    assert not rec.violations
+
+
 def test_pure_load_modules_do_not_import_locust():
     code = (
         "import sys, harness, harness.load, harness.load.report, harness.load.html, "
