@@ -106,9 +106,9 @@ def book_for(environment: Environment, scenario: str, *, by_policy: bool = False
         opts: Any = environment.parsed_options
         results = RunResults(scenario, started_at=time.time(), settings=_settings(opts))
         budget_file = str(opts.harness_budget_file or "")
-        shared = SharedBudget(Path(budget_file), opts.max_jobs) if budget_file else None
-        if opts.max_jobs <= 0:
-            shared = None
+        shared = None
+        if budget_file and opts.max_jobs > 0:
+            shared = SharedBudget(Path(budget_file), opts.max_jobs)
         book = JobBook(
             results,
             budget=_budget(environment, opts.max_jobs),
