@@ -28,13 +28,16 @@ class Accounting:
     buckets: dict[str, int]
 
     @classmethod
-    def of(cls, outcomes: Iterable[str]) -> Accounting:
+    def of(cls, outcomes: Iterable[str], submitted: int | None = None) -> Accounting:
+        """Bucket the records' outcomes. `submitted` is the transport's own count of submits
+        sent: with it, `check()` proves every submit has exactly one record."""
         counts = Counter(outcomes)
         unknown = set(counts) - {b.value for b in Bucket}
         if unknown:
             raise AccountingError(f"jobs outside every bucket: {sorted(unknown)}")
         total = sum(counts.values())
-        return cls(total, {b.value: counts.get(b.value, 0) for b in Bucket})
+        buckets = {b.value: counts.get(b.value, 0) for b in Bucket}
+        return cls(total if submitted is None else submitted, buckets)
 
     def check(self) -> Accounting:
         if sum(self.buckets.values()) != self.submitted:

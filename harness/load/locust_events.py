@@ -104,7 +104,9 @@ def _budget(environment: Environment, total: int) -> int | None:
 def book_for(environment: Environment, scenario: str, *, by_policy: bool = False) -> JobBook:
     if _State.book is None:
         opts: Any = environment.parsed_options
-        results = RunResults(scenario, started_at=time.time(), settings=_settings(opts))
+        results = RunResults(
+            scenario, started_at=time.time(), settings=_settings(opts), submits_sent=0
+        )
         budget_file = str(opts.harness_budget_file or "")
         shared = None
         if budget_file and opts.max_jobs > 0:

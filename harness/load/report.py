@@ -116,7 +116,7 @@ def scenario_report(
 ) -> dict[str, Any]:
     merged = merge_results(list(repeats))
     records = merged.records
-    accounting = Accounting.of(r.outcome for r in records).check()
+    accounting = Accounting.of((r.outcome for r in records), merged.submits_sent).check()
     timeline = build_timeline(records)
     poisson = merged.settings.get("arrivals", "poisson") == "poisson"
     section: dict[str, Any] = {

@@ -27,6 +27,9 @@ class RunResults:
     histograms: MetricHistograms = field(default_factory=MetricHistograms)
     settings: dict[str, Any] = field(default_factory=dict)
     interrupted: bool = False  # the run was stopped early (Ctrl-C); not part of the file
+    # Submits put on the wire, counted by the transport apart from the records, so that the
+    # accounting can check that every submit has its record (None: not counted, e.g. a master).
+    submits_sent: int | None = None
 
     def add(self, rec: JobRecord, *, by_policy: bool = False) -> None:
         """Keep the record and put its metrics in the histograms."""
@@ -41,6 +44,7 @@ class RunResults:
             "started_at": self.started_at,
             "ended_at": self.ended_at,
             "settings": self.settings,
+            "submits_sent": self.submits_sent,
             "histograms": self.histograms.encode(),
             "records": [r.to_dict() for r in self.records],
         }
@@ -56,6 +60,7 @@ class RunResults:
             records=[JobRecord.from_dict(r) for r in data.get("records", [])],
             histograms=hists,
             settings=data.get("settings", {}),
+            submits_sent=data.get("submits_sent"),
         )
 
     def write(self, path: Path) -> None:
@@ -77,6 +82,8 @@ def merge_results(runs: list[RunResults]) -> RunResults:
     merged.started_at = min((r.started_at for r in runs if r.started_at), default=0.0)
     merged.ended_at = max(r.ended_at for r in runs)
     merged.interrupted = any(r.interrupted for r in runs)
+    counted = [r.submits_sent for r in runs if r.submits_sent is not None]
+    merged.submits_sent = sum(counted) if counted else None
     for run in runs:
         merged.records.extend(run.records)
         merged.histograms.merge_encoded(run.histograms.encode())

@@ -102,6 +102,21 @@ def test_accounting_adds_up_or_refuses():
         Accounting.of(["vanished"])
     with pytest.raises(AccountingError):
         Accounting(3, {"completed": 2}).check()
+    # the transport's own count of submits sent: a submit without its record is caught
+    assert Accounting.of(["completed", "lost"], submitted=2).check().submitted == 2
+    with pytest.raises(AccountingError):
+        Accounting.of(["completed", "lost"], submitted=3).check()
+
+
+def test_submit_counts_merge_across_processes():
+    from harness.load.results import RunResults, merge_results
+
+    master = RunResults("queue-latency")  # counts nothing: its workers submit
+    workers = [RunResults("queue-latency", submits_sent=n) for n in (3, 4)]
+    assert merge_results([master, *workers]).submits_sent == 7
+    assert merge_results([master]).submits_sent is None
+    again = RunResults.from_json(workers[0].to_json())
+    assert again.submits_sent == 3
 
 
 def test_erlang_c_known_values():
