@@ -195,15 +195,16 @@ def _violations(rec: JobRecord, history: History) -> list[str]:
     cancel = rec.cancel
     if cancel is None:
         return found
-    after_cancel = [word for sent, _, word in seen if sent > cancel.sent_at]
-    ran = [word for word in after_cancel if word in ("in_progress", "completed")]
+    after_cancel = [(phase, word) for sent, phase, word in seen if sent > cancel.sent_at]
+    # phases, not words: `canceled` is cancelled too, and any word past the queue means it ran
+    ran = [word for phase, word in after_cancel if phase.rank >= 1 and phase is not Phase.CANCELLED]
     said_cancelled = "cancelled" in (cancel.outcome, cancel.second_outcome)
     if said_cancelled and ran:
         found.append(f"reported cancelled, later seen {ran[0]}")
     if said_cancelled and cancel.state_before in ("completed", "succeeded", "failed", "done"):
         found.append("a finished job's cancel answered 'cancelled'")
     refused = cancel.outcome == "not_cancellable" and cancel.second_outcome != "cancelled"
-    if refused and "cancelled" in after_cancel:
+    if refused and any(phase is Phase.CANCELLED for phase, _ in after_cancel):
         found.append("cancel refused, yet the job ended cancelled")
     if cancel.outcome is not None and cancel.outcome not in ("cancelled", "not_cancellable"):
         found.append(f"cancel outcome {cancel.outcome!r} is not a documented word")

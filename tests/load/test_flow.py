@@ -106,6 +106,25 @@ def test_a_job_reported_cancelled_that_completes_is_a_violation():
     assert any("reported cancelled" in v for v in rec.violations)
 
 
+class RefusesThenCancels(Scripted):
+    """Answers not_cancellable while queued, yet cancels the job, spelling it `canceled`."""
+
+    def __call__(self, call: Call) -> Answer:
+        if call.endpoint == "cancel":
+            t = self.clock.now()
+            self.cancelled = True
+            return self._answer(202, {"request_id": "job-1", "outcome": "not_cancellable"}, t)
+        answer = super().__call__(call)
+        body = answer.body.replace(b'"cancelled"', b'"canceled"')
+        return Answer(answer.status, body, answer.sent_at, answer.received_at, 10)
+
+
+def test_a_refused_cancel_that_still_cancels_is_a_violation_in_either_spelling():
+    clock = VirtualClock()
+    _, rec = _run(RefusesThenCancels(clock, 1.0, 2.0), clock, CancelMoment.AFTER_SUBMIT)
+    assert any("cancel refused, yet the job ended cancelled" in v for v in rec.violations)
+
+
 def test_an_abandoned_job_is_lost_with_what_was_seen():
     clock = VirtualClock()
     server = Scripted(clock, 1.0, 2.0)
