@@ -6,7 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from harness.cli.options import add_target_options, embedded_options
+from harness.cli.options import (
+    add_request_timeout,
+    add_target_options,
+    bounds_of,
+    embedded_options,
+)
 from harness.conform import ConformOptions, Handler, run_conformance
 from harness.errors import UsageError
 from harness.reports.conform_console import ConsoleReport
@@ -36,6 +41,7 @@ def register(sub: Any, *, name: str, help: str) -> None:
         "--poll-interval", type=float, metavar="S", help="status poll interval (1; embedded: 0.05)"
     )
     run_.add_argument("--seed", type=int, default=0, help="Hypothesis seed (replays the cases)")
+    add_request_timeout(run_)
     run_.add_argument("--strict", action="store_true", help="SHOULD failures fail the run too")
     run_.add_argument("--only", action="append", default=[], metavar="CHECK", help="run a check")
     run_.add_argument(
@@ -73,6 +79,7 @@ def _options(args: argparse.Namespace, embedded: bool) -> ConformOptions:
         cases_dir=cases_dir,
         only=tuple(args.only),
         fail_on_skip=args.fail_on_skip,
+        bounds=bounds_of(args),
     )
 
 

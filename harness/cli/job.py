@@ -10,7 +10,12 @@ import json
 import sys
 from typing import Any
 
-from harness.cli.options import add_target_options, embedded_options
+from harness.cli.options import (
+    add_request_timeout,
+    add_target_options,
+    bounds_of,
+    embedded_options,
+)
 from harness.client import Client, History, parse_policy
 from harness.errors import JobTimeout, UsageError
 from harness.target import open_target
@@ -28,6 +33,7 @@ def register(sub: Any, *, name: str, help: str) -> None:
     parser.add_argument("--poll", default="1", help="poll policy: S, fixed:S or backoff:I,F,CAP")
     parser.add_argument("--timeout", type=float, default=600.0, help="job timeout in seconds")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    add_request_timeout(parser)
     parser.set_defaults(handler=run)
 
 
@@ -62,11 +68,12 @@ def run(args: argparse.Namespace) -> int:
         policy = parse_policy(args.poll)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    bounds = bounds_of(args)
     with (
         open_target(
             args.base_url, args.token, None, args.input_image_url, embedded_options(args)
         ) as target,
-        Client(target.base_url, target.token) as client,
+        Client(target.base_url, target.token, bounds=bounds) as client,
     ):
         ack, history = client.submit_timed(_body(args, target.input_image_url))
         timed_out = False

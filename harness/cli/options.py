@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from harness.client.bounds import DEFAULT_BOUNDS, Bounds
 from harness.target import EmbeddedOptions
 
-__all__ = ["add_target_options", "embedded_options"]
+__all__ = ["add_request_timeout", "add_target_options", "bounds_of", "embedded_options"]
 
 
 def add_target_options(
@@ -50,3 +51,25 @@ def embedded_options(args: argparse.Namespace, *, seed: int = 0) -> EmbeddedOpti
         seed=seed,
         faults=tuple(args.emulator_fault),
     )
+
+
+def add_request_timeout(parser: argparse.ArgumentParser) -> None:
+    """`--request-timeout`: the wall-clock limit of every call (commands using the client)."""
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_BOUNDS.request_timeout,
+        metavar="S",
+        help="seconds any one call may take in all, retries included; a server that hangs or "
+        "trickles is cut off then (default: %(default)g)",
+    )
+
+
+def bounds_of(args: argparse.Namespace) -> Bounds:
+    """The client's bounds from `--request-timeout`; a UsageError when it is not > 0."""
+    from harness.errors import UsageError
+
+    seconds = args.request_timeout
+    if not seconds > 0:
+        raise UsageError(f"--request-timeout must be > 0, got {seconds:g}")
+    return Bounds(request_timeout=seconds)
