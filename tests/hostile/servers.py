@@ -64,6 +64,8 @@ class HostileServer:
         self.fault = fault
         self.emulator = emulator
         self.stopping = threading.Event()
+        self.seen: list[str] = []  # the path of every request, in order
+        self.trickle_seconds = 1.0  # between two bytes of a trickled answer
         self.upstream = httpx.Client(base_url=emulator.base_url, timeout=30)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.hostile = self
@@ -84,8 +86,13 @@ class HostileServer:
         self.upstream.close()
 
     # -- answering ------------------------------------------------------------------------
+    def requests(self, path: str) -> int:
+        """How many requests for `path` reached this server."""
+        return self.seen.count(path)
+
     def answer(self, handler: _Handler, body: bytes) -> None:
         path = urlsplit(handler.path).path
+        self.seen.append(path)
         if path == "/cdn":
             target = parse_qs(urlsplit(handler.path).query)["to"][0]
             return _send(handler, 302, b"", {"Location": target})
@@ -163,7 +170,7 @@ def _trickle_status(server: HostileServer, handler: _Handler, path: str, body: b
     head = f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\n"
     raw = (head + f"Content-Length: {len(content)}\r\n\r\n").encode() + content
     for byte in raw:
-        if server.stopping.wait(1.0):
+        if server.stopping.wait(server.trickle_seconds):
             break
         handler.wfile.write(bytes([byte]))
         handler.wfile.flush()
