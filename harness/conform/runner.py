@@ -186,6 +186,7 @@ def _cancel_one(client: Client, entry: JobEntry, left: float) -> None:
     """Cancel one job within `left` seconds, booking the outcome the moment it is known (a
     second Ctrl-C during the status read after it keeps it), then the state read after it."""
     start = time.monotonic()
+    left = min(left, client.bounds.request_timeout)
     try:
         reply = client.request(Call.on_request("cancel", entry.request_id), timeout=left)
     except HarnessError:

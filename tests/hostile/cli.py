@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CliRun", "run_cli"]
+__all__ = ["Child", "CliRun", "run_cli"]
 
 
 @dataclass(frozen=True)
@@ -47,28 +47,34 @@ def _wait(pid: int, limit: float) -> tuple[int, float, bool]:
         time.sleep(0.02)  # polling a child's exit, not waiting out a race
 
 
+class Child:
+    """A running CLI child: signal it, then `finish` to collect what it did."""
+
+    def __init__(self, args: list[str], token: str, cwd: Path) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RUNCOMFY_")}
+        env["RUNCOMFY_API_TOKEN"] = token
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish()
+        self.started = time.monotonic()
+        command = [sys.executable, "-c", "from harness.cli import run; run()", *args]
+        self.proc = subprocess.Popen(command, stdout=self._out, stderr=self._err, env=env, cwd=cwd)
+
+    def interrupt(self) -> None:
+        """What Ctrl-C does: SIGINT to the child."""
+        os.kill(self.proc.pid, signal.SIGINT)
+
+    def finish(self, limit: float) -> CliRun:
+        code, peak, killed = _wait(self.proc.pid, limit)
+        self.proc.returncode = code  # reaped by wait4: tell Popen so it does not wait again
+        seconds = time.monotonic() - self.started
+        outputs = []
+        for stream in (self._out, self._err):
+            stream.seek(0)
+            outputs.append(stream.read().decode(errors="replace"))
+            stream.close()
+        return CliRun(code, outputs[0], outputs[1], seconds, peak, killed)
+
+
 def run_cli(args: list[str], token: str, *, limit: float, cwd: Path) -> CliRun:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNCOMFY_")}
-    env["RUNCOMFY_API_TOKEN"] = token
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "from harness.cli import run; run()", *args],
-            stdout=out,
-            stderr=err,
-            env=env,
-            cwd=cwd,
-        )
-        code, peak, killed = _wait(proc.pid, limit)
-        proc.returncode = code  # reaped by wait4: tell Popen so it does not wait again
-        seconds = time.monotonic() - started
-        out.seek(0)
-        err.seek(0)
-        return CliRun(
-            code,
-            out.read().decode(errors="replace"),
-            err.read().decode(errors="replace"),
-            seconds,
-            peak,
-            killed,
-        )
+    """Run the CLI to its end (killed after `limit` seconds)."""
+    return Child(args, token, cwd).finish(limit)
