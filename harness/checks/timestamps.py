@@ -42,11 +42,7 @@ def _stamps(read: Read) -> tuple[Stamp, Stamp]:
     return parse_stamp(body.get("created_at")), parse_stamp(body.get("finished_at"))
 
 
-@check(
-    "timestamps",
-    rule="timestamps' format (created_at, finished_at on /result)",
-    level="OBSERVE",
-)
+@check("timestamps", rule="result.timestamps")
 def timestamps(ctx: CheckContext) -> Verdict:
     jobs = list(ctx.obs.jobs.values())
     finals = [(j, j.final_result) for j in jobs if j.final_result and j.final_result.ok]
