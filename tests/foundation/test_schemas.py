@@ -105,6 +105,7 @@ def test_installed_wheel_finds_its_schemas(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
     assert "harness/_schemas/input.schema.json" in names
+    assert "harness/_schemas/rules.json" in names
     assert not any(name.startswith("schemas/") for name in names)
     target = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
@@ -112,7 +113,8 @@ def test_installed_wheel_finds_its_schemas(tmp_path: Path) -> None:
     probe = (
         "import harness.schemas as s, pathlib;"
         "print(s.schema_dir());"
-        "print(s.load('input')['properties']['num_inference_steps']['maximum'])"
+        "print(s.load('input')['properties']['num_inference_steps']['maximum']);"
+        "import harness.rules as r; print(r.rule('tenant.isolation').level)"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(target)
@@ -127,3 +129,4 @@ def test_installed_wheel_finds_its_schemas(tmp_path: Path) -> None:
     assert out[0].startswith(str(target))
     assert out[0].endswith("_schemas")
     assert out[1] == "50"
+    assert out[2] == "MUST"  # the rules table travels in the wheel too
