@@ -25,7 +25,7 @@ def _received(read: Read) -> float:
 
 
 def end_to_end_bounds(job: JobRecord) -> tuple[float, float] | None:
-    """The client's end-to-end interval (METRICS.md): from the submit's [sent, acked] to the
+    """The client's end-to-end interval (docs/metrics.md): from the submit's [sent, acked] to the
     last status read before a terminal state and the first read in it."""
     reads = [r for r in job.all_statuses if r.ok and r.phase is not Phase.UNKNOWN]
     first = next((i for i, r in enumerate(reads) if r.phase.terminal), None)

@@ -1,9 +1,10 @@
 """Write (or check) the parts of the docs generated from the rules table.
 
-`python -m harness.cli.docs` rewrites, between their markers, the rule list of `docs/contract.md`
-and the README's mutation table (which emulator fault each check is proven to catch), from
-`schemas/rules.json`, the check registry and the fault catalog. `--check` writes nothing and
-exits 1 when a file is stale (the test suite runs it). A developer tool for a source checkout.
+`python -m harness.cli.docs` rewrites, between their markers, the levels and the rule list of
+`docs/contract.md` and the README's mutation table (which emulator fault each check is proven
+to catch), from `schemas/rules.json`, the check registry and the fault catalog. `--check`
+writes nothing and exits 1 when a file is stale (the test suite runs it). A developer tool for a
+source checkout.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from pathlib import Path
 
 from harness.checks import CHECKS
 from harness.model.faults import FAULTS, OPERATIONAL_FAULTS
-from harness.rules import Rule, all_rules
+from harness.rules import Level, Rule, all_rules, level_meaning
 
 __all__ = [
     "GENERATED",
     "caught_by",
     "contract_rules_table",
+    "levels_list",
     "main",
     "may_also_fail",
     "mutation_table",
@@ -78,7 +80,10 @@ def mutation_table() -> str:
 
 def _proof(rule: Rule) -> str:
     faults = faults_proving(rule.id)
-    return _ids(faults) if faults else f"none: {_cell(rule.unprovable or '')}"
+    if faults:
+        return _ids(faults)
+    reason = rule.unprovable or ""
+    return f"none: {_cell(reason[:1].lower() + reason[1:])}"
 
 
 def contract_rules_table() -> str:
@@ -95,6 +100,18 @@ def contract_rules_table() -> str:
     return "\n".join(lines)
 
 
+def levels_list() -> str:
+    """docs/contract.md's list of levels and what a breach at each means."""
+    return "\n".join(f"- **{level}**: {level_meaning(level)}" for level in Level)
+
+
+_RENDER = {
+    "levels": levels_list,
+    "rules": contract_rules_table,
+    "mutation-table": mutation_table,
+}
+
+
 @dataclass(frozen=True)
 class Generated:
     """One generated section: the file (relative to the repository) and its marker name."""
@@ -103,10 +120,14 @@ class Generated:
     marker: str
 
     def render(self) -> str:
-        return {"rules": contract_rules_table, "mutation-table": mutation_table}[self.marker]()
+        return _RENDER[self.marker]()
 
 
-GENERATED = (Generated("docs/contract.md", "rules"), Generated("README.md", "mutation-table"))
+GENERATED = (
+    Generated("docs/contract.md", "levels"),
+    Generated("docs/contract.md", "rules"),
+    Generated("README.md", "mutation-table"),
+)
 
 
 def replace_section(text: str, marker: str, content: str) -> str:
@@ -120,26 +141,31 @@ def replace_section(text: str, marker: str, content: str) -> str:
     return f"{head}{begin}\n{content}\n{end}{tail}"
 
 
-def stale(root: Path = ROOT) -> list[str]:
-    """The generated files (relative paths) whose section differs from what the table gives."""
-    out = []
+def _regenerated(root: Path) -> dict[str, tuple[str, str]]:
+    """Each generated file (relative path) -> (its text now, its text with every section
+    regenerated)."""
+    files: dict[str, tuple[str, str]] = {}
     for gen in GENERATED:
-        text = (root / gen.path).read_text(encoding="utf-8")
-        if replace_section(text, gen.marker, gen.render()) != text:
-            out.append(gen.path)
-    return out
+        if gen.path not in files:
+            text = (root / gen.path).read_text(encoding="utf-8")
+            files[gen.path] = (text, text)
+        old, new = files[gen.path]
+        files[gen.path] = (old, replace_section(new, gen.marker, gen.render()))
+    return files
+
+
+def stale(root: Path = ROOT) -> list[str]:
+    """The generated files (relative paths) whose sections differ from what the table gives."""
+    return [path for path, (old, new) in _regenerated(root).items() if old != new]
 
 
 def write(root: Path = ROOT) -> list[str]:
     """Rewrite every generated section; the relative paths of the files that changed."""
     changed = []
-    for gen in GENERATED:
-        path = root / gen.path
-        text = path.read_text(encoding="utf-8")
-        new = replace_section(text, gen.marker, gen.render())
-        if new != text:
-            path.write_text(new, encoding="utf-8")
-            changed.append(gen.path)
+    for path, (old, new) in _regenerated(root).items():
+        if new != old:
+            (root / path).write_text(new, encoding="utf-8")
+            changed.append(path)
     return changed
 
 
