@@ -263,3 +263,31 @@ def test_every_405_says_what_is_allowed(face: Face, method: str, path: str, allo
     assert r.status_code == 405
     assert r.headers["allow"] == allow
     assert r.json()["error_code"] == 405001
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["job", "--poll-interval", "0.02"],
+        ["conform", "--max-jobs", "0", "--quiet"],
+    ],
+)
+def test_embedded_runs_with_an_explicit_token_spawn_no_child_carrying_it(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whatever process an embedded run may start, the token is not on its command line."""
+    import subprocess
+
+    secret = "tok-" + os.urandom(8).hex()
+    spawned: list[str] = []
+    real_init = subprocess.Popen.__init__
+
+    def recording(self: subprocess.Popen[bytes], args: object, *rest: object, **kw: object) -> None:
+        spawned.append(str(args))
+        real_init(self, args, *rest, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", recording)
+    assert main([*argv, "--token", secret]) == 0
+    assert not any(secret in cmd for cmd in spawned)
+    out = capsys.readouterr()
+    assert secret not in out.out + out.err
