@@ -221,7 +221,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     print(f"listening on {url}", flush=True)
-    fetch = "any URL" if exposed.fetch_allow is None else f"allow-list {exposed.fetch_allow}"
+    allow = exposed.fetch_allow
+    fetch = "any URL" if allow is None else " + ".join(("own samples", *allow))
     print(
         f"workers={config.workers} faults={faults} tenants={len(config.tokens)} "
         f"ground-truth={'per tenant, token needed' if exposed.public else 'open'} "

@@ -155,3 +155,38 @@ def test_an_error_while_following_the_job_cancels_it(
     assert f"cancel of job {rid}: cancelled" in err
     assert err.splitlines()[-1].startswith("error: ")
     assert _state(emulator, rid) == "cancelled"
+
+
+def test_a_real_sigint_to_the_job_process_cancels_its_job(emulator: Counted) -> None:
+    """End to end: the job command in its own process, a real SIGINT once it has said its
+    request id (the id line is the synchronisation point: no sleep)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    blocker = _busy(emulator)
+    argv = [a for a in _job(emulator) if a not in ("--token", emulator.server.token)]
+    env = {**os.environ, "RUNCOMFY_API_TOKEN": emulator.server.token}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from harness.cli import main; sys.exit(main())", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline().strip()
+        assert first.startswith("request_id ")
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    rid = first.removeprefix("request_id ")
+    assert proc.returncode == 130
+    assert f"cancel of job {rid}: cancelled" in rest
+    assert _their_job(emulator, blocker) == rid
+    assert _state(emulator, rid) == "cancelled"
