@@ -28,6 +28,7 @@ __all__ = [
     "WaitSummary",
     "max_rate_for",
     "nearest_rank",
+    "replay",
     "simulate",
     "workers_for",
 ]
@@ -82,7 +83,8 @@ class ServiceLaw:
 
     def draw(self, rng: np.random.Generator, n: int) -> FloatArray:
         if self.samples:
-            return rng.choice(np.asarray(self.samples, dtype=float), size=n)
+            picked: FloatArray = rng.choice(np.asarray(self.samples, dtype=float), size=n)
+            return picked
         if self.cv == 0:
             return np.full(n, self.mean)
         if self.family == "gamma":
@@ -97,7 +99,7 @@ class Arrivals:
     """When jobs arrive, in seconds from the start, open loop (never waits for completions)."""
 
     process: str = "poisson"
-    rate: float = 1.0  # mean jobs per second (replay: rescale the trace to it when > 0)
+    rate: float = 0.0  # mean jobs per second (replay: 0 keeps the trace's own, else rescaled)
     burst: int = 6  # bursts: jobs arriving together, bursts a Poisson process
     amplitude: float = 0.5  # diurnal: rate(t) = rate * (1 + amplitude * sin(2 pi t / period))
     period: float = 86_400.0
@@ -121,17 +123,18 @@ class Arrivals:
 
     @property
     def mean_rate(self) -> float:
-        if self.process == "replay" and self.rate <= 0:
-            ordered = sorted(self.times)
-            return (len(ordered) - 1) / max(ordered[-1] - ordered[0], 1e-12)
-        return self.rate
+        return self.rate if self.rate > 0 else self._trace_rate()
+
+    def _trace_rate(self) -> float:
+        ordered = sorted(self.times)
+        return (len(ordered) - 1) / max(ordered[-1] - ordered[0], 1e-12)
 
     def draw(self, rng: np.random.Generator, n: int) -> FloatArray:
         """The first `n` arrival offsets, sorted (replay: the whole trace, `n` ignored)."""
         if self.process == "replay":
             trace = np.sort(np.asarray(self.times, dtype=float))
             trace -= trace[0]
-            return trace * (self.mean_rate / self.rate) if self.rate > 0 else trace
+            return trace * (self._trace_rate() / self.rate) if self.rate > 0 else trace
         if self.process == "constant":
             return np.arange(n, dtype=float) / self.rate
         if self.process == "bursts":
@@ -201,7 +204,8 @@ class FleetRun:
 
     @property
     def waits(self) -> FloatArray:
-        return self.start - self.arrival
+        waits: FloatArray = self.start - self.arrival
+        return waits
 
     @property
     def jobs(self) -> int:
@@ -272,6 +276,16 @@ def _run(fleet: Fleet, arrival: FloatArray, service: FloatArray, fail_at: FloatA
     return FleetRun(
         fleet, arrival, np.array(starts), np.array(finishes), fail_at < service, np.array(colds)
     )
+
+
+def replay(fleet: Fleet, arrival: Sequence[float], service: Sequence[float]) -> FleetRun:
+    """The given jobs (arrival times in order, and their service times) through the fleet."""
+    arrivals = np.asarray(arrival, dtype=float)
+    if arrivals.size == 0 or arrivals.size != len(service):
+        raise ValueError("one service time per arrival, and at least one job")
+    if np.any(np.diff(arrivals) < 0):
+        raise ValueError("arrival times must be in order")
+    return _run(fleet, arrivals, np.asarray(service, dtype=float), np.full(arrivals.size, np.inf))
 
 
 def simulate(
