@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.load.results import RunResults, merge_results
+from harness.load.measure.results import RunResults, merge_results
 
 __all__ = ["LOCUSTFILES", "LocustRun", "emulator_process", "run_locust"]
 
 _ROOT = Path(__file__).resolve().parent
 LOCUSTFILES = {
-    "queue-latency": "harness.load.users:QueueLatencyUser",
-    "polling": "harness.load.users:PollingUser",
-    "cancel": "harness.load.users:CancelUser",
+    "queue-latency": "harness.load.swarm.users:QueueLatencyUser",
+    "polling": "harness.load.swarm.users:PollingUser",
+    "cancel": "harness.load.swarm.users:CancelUser",
 }
 _STUB = '"""Generated: one scenario\'s user class for Locust."""\nfrom {module} import {name}\n'
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.load.server_times import server_times_line
+from harness.load.measure.server_times import server_times_line
 
 __all__ = ["capacity_line", "print_summary"]
 

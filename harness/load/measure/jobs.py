@@ -8,8 +8,8 @@ from typing import Any
 from harness.client.records import History
 from harness.client.timestamps import parse_stamp, server_duration
 from harness.client.vocabulary import Phase
-from harness.load.accounting import Bucket
-from harness.load.intervals import Interval, job_times
+from harness.load.measure.accounting import Bucket
+from harness.load.measure.intervals import Interval, job_times
 
 __all__ = ["CancelRecord", "JobRecord", "bucket_of"]
 

@@ -18,8 +18,8 @@ from harness.client.protocol import Call
 from harness.client.records import CancelAck, History, JobStatus, Poll
 from harness.client.vocabulary import Phase, phase_of
 from harness.client.waiting import Waiter
-from harness.load.accounting import Bucket
-from harness.load.jobs import CancelRecord, JobRecord, bucket_of
+from harness.load.measure.accounting import Bucket
+from harness.load.measure.jobs import CancelRecord, JobRecord, bucket_of
 
 __all__ = ["Answer", "CancelMoment", "FlowSettings", "JobFlow", "Transport"]
 

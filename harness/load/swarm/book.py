@@ -15,10 +15,10 @@ from gevent.pool import Group
 
 from harness.client.protocol import Call
 from harness.client.vocabulary import Phase
-from harness.load.budget import SharedBudget
-from harness.load.flow import JobFlow
-from harness.load.jobs import JobRecord
-from harness.load.results import RunResults
+from harness.load.measure.jobs import JobRecord
+from harness.load.measure.results import RunResults
+from harness.load.swarm.budget import SharedBudget
+from harness.load.swarm.flow import JobFlow
 
 __all__ = ["JobBook"]
 

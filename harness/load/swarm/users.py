@@ -19,9 +19,9 @@ from locust.runners import LocalRunner, WorkerRunner
 
 from harness.client.policies import PollPolicy, parse_policy
 from harness.client.protocol import Call
-from harness.load.arrivals import ArrivalSchedule
-from harness.load.flow import Answer, CancelMoment, FlowSettings, JobFlow
-from harness.load.locust_events import book_for
+from harness.load.measure.arrivals import ArrivalSchedule
+from harness.load.swarm.flow import Answer, CancelMoment, FlowSettings, JobFlow
+from harness.load.swarm.locust_events import book_for
 from harness.secrets import Token
 from harness.target import default_public_image_url
 

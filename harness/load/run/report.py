@@ -9,15 +9,15 @@ from collections.abc import Sequence
 from statistics import median
 from typing import Any
 
-from harness.load.accounting import Accounting
-from harness.load.advice import PolicyPoint, advise
-from harness.load.capacity_report import capacity_section
-from harness.load.confidence import bootstrap_interval, t_interval
-from harness.load.jobs import JobRecord
-from harness.load.results import RunResults, merge_results
-from harness.load.server_times import server_times_section
-from harness.load.timeline import build_timeline
-from harness.load.truth import compare_with_truth
+from harness.load.measure.accounting import Accounting
+from harness.load.measure.advice import PolicyPoint, advise
+from harness.load.measure.capacity_report import capacity_section
+from harness.load.measure.confidence import bootstrap_interval, t_interval
+from harness.load.measure.jobs import JobRecord
+from harness.load.measure.results import RunResults, merge_results
+from harness.load.measure.server_times import server_times_section
+from harness.load.measure.timeline import build_timeline
+from harness.load.measure.truth import compare_with_truth
 
 __all__ = ["INTERVAL_METRICS", "scenario_report"]
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from statistics import fmean
 from typing import Any
 
-from harness.load.capacity import CapacityModel, estimate_servers
-from harness.load.jobs import JobRecord
-from harness.load.timeline import max_concurrent_running, saturated_throughput
+from harness.load.measure.capacity import CapacityModel, estimate_servers
+from harness.load.measure.jobs import JobRecord
+from harness.load.measure.timeline import max_concurrent_running, saturated_throughput
 
 __all__ = ["capacity_section"]
 

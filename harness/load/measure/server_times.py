@@ -16,7 +16,7 @@ from statistics import median
 from typing import Any
 
 from harness.client.timestamps import StampForm, parse_stamp
-from harness.load.jobs import JobRecord
+from harness.load.measure.jobs import JobRecord
 
 __all__ = ["JobComparison", "compare_job", "server_times_line", "server_times_section"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.load.jobs import JobRecord
+from harness.load.measure.jobs import JobRecord
 
 __all__ = ["COUNT_METRICS", "DURATION_METRICS", "metrics_of"]
 

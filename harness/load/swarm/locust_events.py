@@ -29,13 +29,13 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from harness.load.book import JobBook
-from harness.load.budget import SharedBudget
-from harness.load.histograms import MetricHistograms, unit_of
-from harness.load.jobs import JobRecord
-from harness.load.locust_options import add_options
-from harness.load.metrics import metrics_of
-from harness.load.results import RunResults, histogram_keys
+from harness.load.measure.histograms import MetricHistograms, unit_of
+from harness.load.measure.jobs import JobRecord
+from harness.load.measure.metrics import metrics_of
+from harness.load.measure.results import RunResults, histogram_keys
+from harness.load.swarm.book import JobBook
+from harness.load.swarm.budget import SharedBudget
+from harness.load.swarm.locust_options import add_options
 
 __all__ = ["book_for", "fire_job_metrics", "worker_results_path"]
 

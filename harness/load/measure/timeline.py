@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.load.jobs import JobRecord
+from harness.load.measure.jobs import JobRecord
 
 __all__ = ["Timeline", "build_timeline", "max_concurrent_running", "saturated_throughput"]
 

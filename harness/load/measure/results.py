@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.load.histograms import MetricHistograms
-from harness.load.jobs import JobRecord
-from harness.load.metrics import metrics_of
+from harness.load.measure.histograms import MetricHistograms
+from harness.load.measure.jobs import JobRecord
+from harness.load.measure.metrics import metrics_of
 
 __all__ = ["RunResults", "histogram_keys", "merge_results"]
 

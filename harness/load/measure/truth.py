@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from harness.load.jobs import JobRecord
+from harness.load.measure.jobs import JobRecord
 
 __all__ = ["TruthCheck", "compare_with_truth"]
 
