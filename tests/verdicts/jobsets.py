@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from harness.load.jobs import JobRecord
+from harness.load.measure.jobs import JobRecord
 
 __all__ = ["job", "jobs_from_waits"]
 

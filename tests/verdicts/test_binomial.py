@@ -7,7 +7,7 @@ from math import comb
 
 import pytest
 
-from harness.load.binomial import binomial_cdf, binomial_sf
+from harness.load.measure.binomial import binomial_cdf, binomial_sf
 
 
 def _exact_cdf(k: int, n: int, q: Fraction) -> Fraction:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from harness.load.goodput import (
+from harness.load.measure.goodput import (
     Goodput,
     Target,
     goodput,

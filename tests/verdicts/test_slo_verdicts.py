@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from harness.load.slo import evaluate, parse_slo
-from harness.load.verdicts import Verdict
+from harness.load.measure.slo import evaluate, parse_slo
+from harness.load.measure.verdicts import Verdict
 
 from .jobsets import job, jobs_from_waits
 

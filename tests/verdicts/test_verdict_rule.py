@@ -8,7 +8,7 @@ from math import comb
 
 import pytest
 
-from harness.load.verdicts import (
+from harness.load.measure.verdicts import (
     Side,
     Tally,
     Verdict,

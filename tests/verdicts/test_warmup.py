@@ -7,9 +7,9 @@ import pytest
 
 from harness.client.policies import parse_policy
 from harness.client.sync import Client
-from harness.load.goodput import honest_percentiles
-from harness.load.jobs import JobRecord
-from harness.load.warmup import (
+from harness.load.measure.goodput import honest_percentiles
+from harness.load.measure.jobs import JobRecord
+from harness.load.measure.warmup import (
     NO_WARMUP,
     Warmup,
     cold_ids,

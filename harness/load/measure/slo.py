@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from harness.load.goodput import job_interval
-from harness.load.jobs import JobRecord
-from harness.load.verdicts import (
+from harness.load.measure.goodput import job_interval
+from harness.load.measure.jobs import JobRecord
+from harness.load.measure.verdicts import (
     DEFAULT_CONFIDENCE,
     ShareVerdict,
     Side,

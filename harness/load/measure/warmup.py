@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.load.goodput import honest_percentiles
-from harness.load.jobs import JobRecord
+from harness.load.measure.goodput import honest_percentiles
+from harness.load.measure.jobs import JobRecord
 
 __all__ = [
     "NO_WARMUP",

@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.load.accounting import Bucket
-from harness.load.jobs import JobRecord
-from harness.load.metrics import metrics_of
-from harness.load.verdicts import Side, classify
+from harness.load.measure.accounting import Bucket
+from harness.load.measure.jobs import JobRecord
+from harness.load.measure.metrics import metrics_of
+from harness.load.measure.verdicts import Side, classify
 
 __all__ = [
     "LATENCY_METRICS",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from harness.load.binomial import binomial_cdf, binomial_sf
+from harness.load.measure.binomial import binomial_cdf, binomial_sf
 
 __all__ = [
     "DEFAULT_CONFIDENCE",
