@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,10 @@ def register(sub: Any, *, name: str, help: str) -> None:
     out.add_argument("--report", type=Path, metavar="FILE", help="JSON report")
     out.add_argument("--junit", type=Path, metavar="FILE", help="JUnit XML report")
     out.add_argument("--quiet", action="store_true", help="only the final table")
+    out.add_argument("--baseline", type=Path, metavar="FILE",
+                     help="known findings: reported as known; only new ones fail")  # fmt: skip
+    out.add_argument("--update-baseline", action="store_true",
+                     help="write this run's failures to --baseline FILE")  # fmt: skip
     parser.set_defaults(handler=run)
 
 
@@ -77,6 +82,13 @@ def _options(args: argparse.Namespace, embedded: bool) -> ConformOptions:
 
 
 def run(args: argparse.Namespace) -> int:
+    from harness.conform.baseline import judge, load_baseline, write_baseline
+
+    if args.update_baseline and args.baseline is None:
+        raise UsageError("--update-baseline needs --baseline FILE")
+    if args.update_baseline and not args.baseline.parent.is_dir():  # fail before spending
+        raise UsageError(f"--baseline: no directory {args.baseline.parent}")
+    known = None if args.baseline is None or args.update_baseline else load_baseline(args.baseline)
     handlers: list[Handler] = [ConsoleReport(quiet=args.quiet)]
     if args.report:
         handlers.append(JsonReport(args.report))
@@ -91,4 +103,13 @@ def run(args: argparse.Namespace) -> int:
     ) as target:
         options = _options(args, target.embedded)
         result = run_conformance(target, options, handlers=handlers)
-    return result.exit_code
+    if args.update_baseline:
+        written = write_baseline(args.baseline, result.findings)
+        print(f"baseline: {len(written.entries)} finding(s) written to {args.baseline}",
+              file=sys.stderr)  # fmt: skip
+        return 130 if result.interrupted else 0  # the findings are now the accepted ones
+    if known is None:
+        return result.exit_code
+    judged = judge(result, known)
+    print("\n".join(judged.lines()), file=sys.stderr)
+    return judged.exit_code
