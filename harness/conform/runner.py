@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from harness.checks import CHECKS, CheckContext, JobLedger, Observations, skipped
+from harness.checks import CHECKS, CheckContext, JobLedger, Observations
 from harness.checks.ledger import JobEntry
 from harness.checks.registry import Finding, Outcome
 from harness.client import Call, Client
@@ -100,8 +100,7 @@ def run_conformance(
             try:
                 finding = chk.run(ctx)
             except TransportError as exc:
-                verdict = skipped(f"could not be exercised: {exc}")
-                finding = Finding(chk.id, chk.level, chk.rule, verdict.outcome, verdict.message)
+                finding = chk.finding(Outcome.SKIPPED, f"could not be exercised: {exc}")
             findings.append(finding)
             _emit(handlers, CheckFinished(finding))
     except KeyboardInterrupt:
@@ -113,9 +112,7 @@ def run_conformance(
     done = {f.check_id for f in findings}
     for chk in checks:
         if chk.id not in done:
-            findings.append(
-                Finding(chk.id, chk.level, chk.rule, Outcome.SKIPPED, "run interrupted")
-            )
+            findings.append(chk.finding(Outcome.SKIPPED, "run interrupted"))
     result = RunResult(
         target.base_url,
         findings,
