@@ -201,3 +201,14 @@ def test_wait_ends_within_its_timeout_plus_one_poll(emulator: EmulatorServer) ->
 def test_the_owned_http_client_never_follows_redirects() -> None:
     with bounded_http_client() as http:
         assert http.follow_redirects is False
+
+
+def test_chunks_of_reads_a_file_like_body_to_its_end() -> None:
+    import io
+
+    from harness.client.bounds import chunks_of
+
+    stream = io.BytesIO(b"x" * 10)
+    assert list(chunks_of(stream.read, 4)) == [b"xxxx", b"xxxx", b"xx"]
+    capped = read_capped(chunks_of(io.BytesIO(b"y" * 100).read, 8), 20, 1e9, Ticks())
+    assert (capped.content, capped.cut) == (b"y" * 20, Cut.CAP)

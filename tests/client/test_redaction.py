@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harness.client import Call, Client
 from harness.emulator import EmulatorServer
@@ -128,3 +130,16 @@ def test_answers_that_echo_the_token_reach_the_caller_scrubbed(emulator: Emulato
     assert LIVE_SECRET.encode() not in reply.response.content
     assert all(LIVE_SECRET not in json.dumps(e.to_dict()) for e in seen)
     assert any(e.response_headers.get("x-echo") == REDACTED for e in seen)
+
+
+# -- properties --------------------------------------------------------------------------------
+@given(st.text(max_size=40), st.text(max_size=40), st.integers(min_value=0, max_value=120))
+def test_no_long_piece_of_the_token_survives_a_scrub_or_a_clip(
+    before: str, after: str, cut: int
+) -> None:
+    text = before + SECRET + after
+    assert SECRET not in scrub(text)
+    clipped = scrub(text[:cut], clipped=True)
+    pieces = {SECRET[i : i + 8] for i in range(len(SECRET) - 7)}
+    leaked = [p for p in pieces if p in clipped and p not in before + after]
+    assert not leaked
