@@ -93,7 +93,7 @@ def request_flow(
         )
         client.notify(exchange)
         if body.cut is Cut.DEADLINE:
-            raise client.failed(exchange)  # a trickle: no complete answer, and no time left
+            raise client.failed(exchange, timed_out=True)  # a trickle, and no time left
         status = outcome.response.status_code
         retry_after = outcome.response.headers.get("retry-after")
         pause = _retry_pause(
