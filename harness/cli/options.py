@@ -6,6 +6,7 @@ twins (so a bad value is a one-line usage error, exit 2, while parsing):
 - `writable_file(path, flag)`: create the parent folders, prove the file can be written;
 - `writable_dir(path, flag)`: the folder exists (or can be created) and takes files;
 - `positive_seconds(text)`: a duration > 0 (`--poll-interval 0` would busy-loop the server);
+  `non_negative_seconds`, `non_negative_int`, `at_least_one`, `fraction`, `port` likewise;
 - `fault_spec(text)`: a known `NAME[=VALUE]` fault, the known ones listed otherwise.
 """
 
@@ -24,9 +25,13 @@ __all__ = [
     "add_max_jobs",
     "add_poll_interval",
     "add_target_options",
+    "at_least_one",
     "embedded_options",
     "fault_spec",
+    "fraction",
     "non_negative_int",
+    "non_negative_seconds",
+    "port",
     "positive_seconds",
     "refuse_emulator_options_remotely",
     "writable_dir",
@@ -89,14 +94,45 @@ def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def positive_seconds(text: str) -> float:
-    """argparse type: seconds, finite and > 0."""
+def _finite(text: str, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type: seconds, finite and > 0."""
+    value = _finite(text, "a number of seconds")
+    if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r}: must be a number of seconds > 0")
+    return value
+
+
+def non_negative_seconds(text: str) -> float:
+    """argparse type: seconds, finite and >= 0."""
+    value = _finite(text, "a number of seconds")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a number of seconds >= 0")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a share between 0 and 1."""
+    value = _finite(text, "a number")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be between 0 and 1")
+    return value
+
+
+def port(text: str) -> int:
+    """argparse type: a TCP port, 0 meaning a free one."""
+    value = non_negative_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: not a port (0-65535)")
     return value
 
 
@@ -153,7 +189,7 @@ def add_target_options(
     emu = parser.add_argument_group("embedded emulator")
     emu.add_argument(
         "--emulator-workers",
-        type=_at_least_one,
+        type=at_least_one,
         default=workers,
         metavar="N",
         help="GPUs (default: %(default)s)",
@@ -176,7 +212,7 @@ def add_target_options(
     )
 
 
-def _at_least_one(text: str) -> int:
+def at_least_one(text: str) -> int:
     value = non_negative_int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: must be >= 1")

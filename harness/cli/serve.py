@@ -19,7 +19,14 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.cli.options import fault_spec
+from harness.cli.options import (
+    at_least_one,
+    fault_spec,
+    fraction,
+    non_negative_seconds,
+    port,
+    positive_seconds,
+)
 from harness.errors import UsageError
 from harness.model import DEFAULT_TOKENS, FAULTS, FaultSet, ModelConfig, ServiceTimes
 from harness.model.config import TOKENS_ENV
@@ -39,37 +46,40 @@ def register(subparsers: Any, *, name: str, help: str) -> argparse.ArgumentParse
         help="address to listen on (default: %(default)s). Any non-loopback address needs "
         "tokens of your own, and turns on ground-truth auth and the fetch allow-list",
     )
-    p.add_argument("--port", type=int, default=8000, help="0 = a free port (default: %(default)s)")
+    p.add_argument("--port", type=port, default=8000, help="0 = a free port (default: %(default)s)")
     p.add_argument(
-        "--workers", type=int, default=_DEFAULTS.workers, help="GPUs (default: %(default)s)"
+        "--workers",
+        type=at_least_one,
+        default=_DEFAULTS.workers,
+        help="GPUs (default: %(default)s)",
     )
     p.add_argument(
         "--time-per-step",
-        type=float,
+        type=non_negative_seconds,
         default=_DEFAULTS.times.time_per_step,
         help="seconds per inference step (default: %(default)s)",
     )
     p.add_argument(
         "--prompt-expansion",
-        type=float,
+        type=non_negative_seconds,
         default=None,
         help="seconds of Magic Prompt (default: 1.5 x time-per-step)",
     )
     p.add_argument(
         "--cold-start",
-        type=float,
+        type=non_negative_seconds,
         default=_DEFAULTS.times.cold_start,
         help="extra seconds on a GPU's first job (default: %(default)s)",
     )
     p.add_argument(
         "--jitter",
-        type=float,
+        type=non_negative_seconds,
         default=_DEFAULTS.times.jitter_sigma,
         help="lognormal sigma of service time (default: %(default)s)",
     )
     p.add_argument(
         "--failure-rate",
-        type=float,
+        type=fraction,
         default=_DEFAULTS.failure_rate,
         help="share of jobs that fail at random (default: %(default)s)",
     )
@@ -85,7 +95,7 @@ def register(subparsers: Any, *, name: str, help: str) -> argparse.ArgumentParse
     )
     p.add_argument(
         "--retention",
-        type=float,
+        type=positive_seconds,
         default=_DEFAULTS.retention,
         help="seconds a finished job stays readable (default: %(default)s)",
     )
@@ -181,10 +191,6 @@ def config_from_args(args: argparse.Namespace) -> tuple[ModelConfig, FaultSet]:
 
 
 def _config(args: argparse.Namespace, exposed: Exposure) -> tuple[ModelConfig, FaultSet]:
-    if args.port < 0 or args.port > 65535:
-        raise UsageError(f"--port {args.port}: not a port")
-    if args.time_per_step < 0 or args.cold_start < 0 or args.jitter < 0:
-        raise UsageError("times must be >= 0")
     try:
         config = ModelConfig(
             tokens=exposed.tokens,

@@ -43,13 +43,20 @@ def _serve_args(*argv: str) -> argparse.Namespace:
         (["--host", "::", "--tokens", " , "], "tokens are empty"),
         (["--host", "0.0.0.0", "--tokens", "a", "--fetch-allow", "file:///etc"], "--fetch-allow"),
         (["--fault", "no_such_fault"], "known: "),
+        (["--workers", "0"], "--workers"),
+        (["--time-per-step", "nan"], "--time-per-step"),
+        (["--jitter", "-1"], "--jitter"),
+        (["--failure-rate", "1.5"], "--failure-rate"),
+        (["--retention", "0"], "--retention"),
+        (["--port", "70000"], "--port"),
+        (["--tokens-file", "/nonexistent/tokens"], "--tokens-file"),
     ],
 )
 def test_serve_refuses_an_unsafe_setup_before_listening(
     argv: list[str], says: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(TOKENS_ENV, raising=False)
-    assert main(["serve", "--port", "0", *argv]) == 2
+    assert main(["serve", "--port", "0", *argv]) == 2  # refused: it never listened nor blocked
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert says in err
