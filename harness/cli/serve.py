@@ -9,7 +9,6 @@ prefixes given with --fetch-allow.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import signal
 import sys
@@ -128,15 +127,6 @@ class Exposure:
     fetch_allow: tuple[str, ...] | None  # None: any URL
 
 
-def is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a name (or "" = every interface): it may reach anything
-
-
 def _split(text: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in text.replace("\n", ",").split(",") if t.strip())
 
@@ -170,6 +160,8 @@ def _prefix(text: str) -> str:
 def exposure(args: argparse.Namespace) -> Exposure:
     given = _given_tokens(args)
     allow = None if args.fetch_allow is None else tuple(map(_prefix, args.fetch_allow))
+    from harness.emulator.exposure import is_loopback_host
+
     if is_loopback_host(args.host):
         return Exposure(given or DEFAULT_TOKENS, False, allow)
     if given is None:
@@ -217,7 +209,7 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from harness.emulator.app import build_app
-    from harness.emulator.server import listen, uvicorn_server
+    from harness.emulator.server import UnsafeExposure, listen, uvicorn_server
 
     exposed = exposure(args)
     config, faults = _config(args, exposed)
@@ -226,6 +218,8 @@ def run(args: argparse.Namespace) -> int:
         sock, url = listen(app, args.host, args.port)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    except UnsafeExposure as exc:
+        raise UsageError(str(exc)) from None
     print(f"listening on {url}", flush=True)
     allow = exposed.fetch_allow
     fetch = "any URL" if allow is None else " + ".join(("own samples", *allow))

@@ -298,3 +298,19 @@ def test_embedded_runs_with_an_explicit_token_spawn_no_child_carrying_it(
     assert not any(secret in cmd for cmd in spawned)
     out = capsys.readouterr()
     assert secret not in out.out + out.err
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.7", ""])
+def test_the_library_refuses_to_expose_a_loopback_setup(host: str) -> None:
+    """`EmulatorServer`/`listen` themselves refuse, before binding, an address other machines
+    reach with the published tokens, open ground truth or unrestricted fetching."""
+    from harness.emulator.server import UnsafeExposure
+
+    server = EmulatorServer(ModelConfig(workers=1), host=host)
+    with pytest.raises(UnsafeExposure, match="published in the source") as caught:
+        server.start()
+    assert "ground truth" in str(caught.value)
+    assert "fetch" in str(caught.value)
+    safe = ModelConfig(tokens=MINE, truth_needs_auth=True)
+    with pytest.raises(UnsafeExposure, match="fetch allow-list"):
+        EmulatorServer(safe, host=host).start()
