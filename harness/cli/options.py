@@ -1,13 +1,14 @@
 """Command-line options shared by the commands, each declared once, and the validators that
 refuse what cannot work before the first job is created (fail before spending).
 
-Validators are plain functions (for values computed after parsing) with argparse `type=`
-twins (so a bad value is a one-line usage error, exit 2, while parsing):
+Plain validators, for values known after parsing (each raises a one-line `UsageError`):
 - `writable_file(path, flag)`: create the parent folders, prove the file can be written;
 - `writable_dir(path, flag)`: the folder exists (or can be created) and takes files;
-- `positive_seconds(text)`: a duration > 0 (`--poll-interval 0` would busy-loop the server);
-  `non_negative_seconds`, `non_negative_int`, `at_least_one`, `fraction`, `port` likewise;
-- `fault_spec(text)`: a known `NAME[=VALUE]` fault, the known ones listed otherwise.
+- `require_positive(seconds, flag)`: a finite duration > 0 (e.g. one parsed from "30s");
+- `require_faults(specs, flag)`: known `NAME[=VALUE]` faults, the known ones listed otherwise.
+argparse `type=` functions, so a bad value is refused while parsing (exit 2, one line):
+`positive_seconds` (`--poll-interval 0` would busy-loop the server), `non_negative_seconds`,
+`non_negative_int`, `at_least_one`, `fraction`, `port`, `fault_spec`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import math
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from harness.errors import UsageError
@@ -34,6 +36,8 @@ __all__ = [
     "port",
     "positive_seconds",
     "refuse_emulator_options_remotely",
+    "require_faults",
+    "require_positive",
     "writable_dir",
     "writable_file",
 ]
@@ -112,6 +116,14 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def require_positive(seconds: float, flag: str) -> float:
+    """`seconds` if finite and > 0, else a UsageError naming `flag`."""
+    try:
+        return positive_seconds(repr(float(seconds)))
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
+
+
 def non_negative_seconds(text: str) -> float:
     """argparse type: seconds, finite and >= 0."""
     value = _finite(text, "a number of seconds")
@@ -156,6 +168,14 @@ def fault_spec(text: str) -> str:
     except UsageError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text.strip()
+
+
+def require_faults(specs: Iterable[str], flag: str) -> tuple[str, ...]:
+    """The specs, each a known `NAME[=VALUE]` fault, else a UsageError naming `flag`."""
+    try:
+        return tuple(fault_spec(spec) for spec in specs)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
 
 
 def refuse_emulator_options_remotely(args: argparse.Namespace) -> None:
