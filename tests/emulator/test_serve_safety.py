@@ -113,6 +113,9 @@ def test_ground_truth_off_loopback_needs_a_token_and_shows_only_its_jobs() -> No
         assert [j["request_id"] for j in seen] == [mine]
         seen = httpx.get(truth, headers=_auth(MINE[1]), timeout=10).json()["jobs"]
         assert [j["request_id"] for j in seen] == [theirs]
+        health = server.base_url + "/_emulator/health"
+        assert httpx.get(health, timeout=10).status_code == 401
+        assert httpx.get(health, headers=_auth(MINE[1]), timeout=10).json()["ok"] is True
 
 
 def test_ground_truth_on_loopback_stays_open() -> None:
@@ -120,6 +123,7 @@ def test_ground_truth_on_loopback_stays_open() -> None:
         rid = _submit(server.base_url, server.token, server.sample_url()).json()["request_id"]
         jobs = httpx.get(server.base_url + "/_emulator/jobs", timeout=10).json()["jobs"]
         assert [j["request_id"] for j in jobs] == [rid]
+        assert httpx.get(server.base_url + "/_emulator/health", timeout=10).json()["ok"] is True
 
 
 # -- fetching image_url -----------------------------------------------------------------------
