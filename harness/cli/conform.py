@@ -7,6 +7,7 @@ the target is opened, so a bad flag never costs a job.
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,10 @@ def register(sub: Any, *, name: str, help: str) -> None:
     )
     out.add_argument("--junit", type=Path, metavar="FILE", help="JUnit XML report")
     out.add_argument("--quiet", action="store_true", help="only the final table")
+    out.add_argument("--baseline", type=Path, metavar="FILE",
+                     help="known findings: reported as known; only new ones fail")  # fmt: skip
+    out.add_argument("--update-baseline", action="store_true",
+                     help="write this run's failures to --baseline FILE")  # fmt: skip
     parser.set_defaults(handler=run)
 
 
@@ -125,7 +130,14 @@ def _options(args: argparse.Namespace) -> ConformOptions:
 
 
 def run(args: argparse.Namespace) -> int:
+    from harness.conform.baseline import judge, load_baseline, write_baseline
+
     options = _options(args)
+    if args.update_baseline and args.baseline is None:
+        raise UsageError("--update-baseline needs --baseline FILE")
+    if args.update_baseline:  # fail before spending
+        writable_file(args.baseline, "--baseline")
+    known = None if args.baseline is None or args.update_baseline else load_baseline(args.baseline)
     handlers: list[Handler] = [ConsoleReport(quiet=args.quiet)]
     if args.report:
         handlers.append(JsonReport(args.report))
@@ -139,4 +151,13 @@ def run(args: argparse.Namespace) -> int:
         embedded_options(args, seed=args.seed),
     ) as target:
         result = run_conformance(target, options, handlers=handlers)
-    return result.exit_code
+    if args.update_baseline:
+        written = write_baseline(args.baseline, result.findings)
+        print(f"baseline: {len(written.entries)} finding(s) written to {args.baseline}",
+              file=sys.stderr)  # fmt: skip
+        return 130 if result.interrupted else 0  # the findings are now the accepted ones
+    if known is None:
+        return result.exit_code
+    judged = judge(result, known)
+    print("\n".join(judged.lines()), file=sys.stderr)
+    return judged.exit_code
