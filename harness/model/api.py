@@ -12,6 +12,7 @@ import random
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -108,6 +109,11 @@ class ApiModel:
             payload["detail"] = detail
         return self._json(status, payload)
 
+    def _method_not_allowed(self, allowed: str) -> HttpResponse:
+        """405 with the `Allow` header RFC 9110 (15.5.6) requires on it."""
+        answer = self._error(405, 1, f"method not allowed (allowed: {allowed})")
+        return replace(answer, headers=(*answer.headers, ("allow", allowed)))
+
     def _not_found(self, what: str) -> HttpResponse:
         if "unknown_request_500" in self.faults:
             return self._error(500, 1, f"{what} not found")
@@ -129,7 +135,7 @@ class ApiModel:
             return self._error(401, 1, "missing or invalid token")
         if path.startswith("/v1/models/"):
             if method != "POST":
-                return self._error(405, 1, "method not allowed")
+                return self._method_not_allowed("POST")
             if path[len("/v1/models/") :] != MODEL_ID:
                 return self._error(400, 1, "unknown model_id")
             return self._submit(req, tenant)
@@ -141,7 +147,7 @@ class ApiModel:
         if action not in ("status", "result", "cancel"):
             return self._error(404, 1, "no such path")
         if method != expected:
-            return self._error(405, 1, "method not allowed")
+            return self._method_not_allowed(expected)
         job = self._lookup(parts[3], tenant)
         if job is None:
             return self._not_found("request")
