@@ -71,6 +71,8 @@ def output_format(ctx: CheckContext) -> Verdict:
     for job, image in images:
         want = str(job.case.value("output_format", "jpeg"))
         formats.add(want)
+        if image.problem is not None:
+            return failed(f"image of {job.request_id}: {image.problem}", [image.exchange])
         if image.http_status != 200:
             return failed(
                 f"image of {job.request_id} answered {image.http_status}", [image.exchange]

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from harness.clock import Clock
-from harness.model.config import MODEL_ID, ModelConfig
+from harness.model.config import MODEL_ID, ModelConfig, tenant_label
 from harness.model.faults import FaultSet
 from harness.model.http import HttpRequest, HttpResponse, json_response
 from harness.model.images import NOT_AN_IMAGE, SAMPLES, ImageSource, sample_bytes
@@ -157,9 +157,12 @@ class ApiModel:
             return self._result(req, job)
         return self._cancel(job)
 
-    def _authenticate(self, req: HttpRequest) -> int | None:
+    def _tenant_of(self, req: HttpRequest) -> int | None:
         scheme, _, token = req.headers.get("authorization", "").partition(" ")
-        tenant = self._tenants.get(token.strip()) if scheme.lower() == "bearer" else None
+        return self._tenants.get(token.strip()) if scheme.lower() == "bearer" else None
+
+    def _authenticate(self, req: HttpRequest) -> int | None:
+        tenant = self._tenant_of(req)
         if tenant is None and "skip_auth" in self.faults:
             return 0
         return tenant
@@ -339,6 +342,11 @@ class ApiModel:
             query = parse_qs(req.query)
             wanted = set(query.get("request_id", []))
             jobs = self.sim.ground_truth()
+            if self.config.truth_needs_auth:
+                tenant = self._tenant_of(req)  # never the skip_auth fault: this is no API path
+                if tenant is None:
+                    return self._error(401, 1, "missing or invalid token")
+                jobs = [j for j in jobs if j["tenant"] == tenant_label(tenant)]
             if wanted:
                 jobs = [j for j in jobs if j["request_id"] in wanted]
             return json_response(200, {"now": self.clock.now(), "jobs": jobs})
