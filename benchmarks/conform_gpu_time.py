@@ -62,7 +62,8 @@ def run_once(scale: float, seed: int, max_jobs: int) -> dict[str, float]:
             time.sleep(0.05)
         truth = server.ground_truth()
         used = gpu_seconds(truth, time.time())
-    estimate = result.cost.get("estimated_gpu_seconds") if hasattr(result, "cost") else None
+    cost = getattr(result, "cost", None)  # absent before the run reported its GPU time
+    estimate = getattr(cost, "planned", None)
     return {
         "wall": wall / scale,
         "gpu": used / scale,
