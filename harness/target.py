@@ -53,6 +53,9 @@ class EmbeddedOptions:
     seed: int = 0
     faults: Sequence[str] = field(default_factory=tuple)
     retention: float = 3600.0
+    # In its own process (`python -m harness.emulator`), so it shares no GIL with the caller
+    # (a load generator); else on a thread of this process.
+    own_process: bool = False
 
 
 @contextmanager
@@ -74,7 +77,60 @@ def open_target(
         second = Token.from_env_or(second_token, env="RUNCOMFY_API_TOKEN_2")
         yield Target(url, resolved, second, input_image_url or default_public_image_url())
         return
-    yield from _embedded(embedded or EmbeddedOptions(), token, second_token, input_image_url)
+    options = embedded or EmbeddedOptions()
+    launch = _embedded_process if options.own_process else _embedded
+    yield from launch(options, token, second_token, input_image_url)
+
+
+def _tokens(token: str | Token | None, second_token: str | Token | None) -> tuple[str, ...]:
+    return tuple(str(t.reveal() if isinstance(t, Token) else t) for t in (token, second_token) if t)
+
+
+EMULATOR_TOKENS_ENV = "CHRONOEDIT_EMULATOR_TOKENS"  # tokens reach the child here, not in argv
+
+
+def _embedded_process(
+    options: EmbeddedOptions,
+    token: str | Token | None,
+    second_token: str | Token | None,
+    input_image_url: str | None,
+) -> Iterator[Target]:
+    """The emulator as its own process on a free loopback port, in its own session (the
+    terminal's Ctrl-C must not kill it under a run that still needs its ground truth)."""
+    import os
+    import subprocess
+    import sys
+
+    from harness.errors import HarnessError
+    from harness.model import DEFAULT_TOKENS, FaultSet, sample_url
+
+    FaultSet.parse(options.faults, seed=options.seed)  # refuse a bad fault before starting
+    tokens = _tokens(token, second_token) or DEFAULT_TOKENS
+    cmd = [sys.executable, "-m", "harness.emulator", "--port", "0",
+           "--workers", str(options.workers), "--time-per-step", str(options.time_per_step),
+           "--seed", str(options.seed), "--retention", str(options.retention),
+           *(f"--fault={f}" for f in options.faults)]  # fmt: skip
+    env = {**os.environ, EMULATOR_TOKENS_ENV: ",".join(tokens)}
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            raise HarnessError(f"emulator did not start: {line!r}")
+        url = line.removeprefix("listening on ")
+        first, *rest = tokens
+        yield Target(url, Token(first), Token(rest[0]) if rest else None,
+                     input_image_url or sample_url(url), embedded=True)  # fmt: skip
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def _embedded(
@@ -87,9 +143,7 @@ def _embedded(
     from harness.emulator import EmulatorServer
     from harness.model import DEFAULT_TOKENS, FaultSet, ModelConfig, ServiceTimes
 
-    tokens = tuple(
-        str(t.reveal() if isinstance(t, Token) else t) for t in (token, second_token) if t
-    )
+    tokens = _tokens(token, second_token)
     try:
         config = ModelConfig(
             tokens=tokens or DEFAULT_TOKENS,

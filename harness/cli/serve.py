@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from types import FrameType
@@ -34,8 +35,10 @@ def register(subparsers: Any, *, name: str, help: str) -> argparse.ArgumentParse
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--tokens",
-        default=",".join(DEFAULT_TOKENS),
-        help="comma-separated bearer tokens, one tenant each",
+        # A parent passes secrets here through the environment, never on a command line.
+        default=os.environ.get("CHRONOEDIT_EMULATOR_TOKENS") or ",".join(DEFAULT_TOKENS),
+        help="comma-separated bearer tokens, one tenant each "
+        "(default: $CHRONOEDIT_EMULATOR_TOKENS, else the emulator's own)",
     )
     p.add_argument(
         "--retention", type=float, default=3600.0, help="seconds a finished job stays readable"
