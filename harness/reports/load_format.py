@@ -38,6 +38,8 @@ def number(value: float | None, digits: int = 3) -> str:
     """`digits` significant digits, no exponent for everyday magnitudes."""
     if value is None or _missing(value):
         return DASH
+    if abs(value) >= 10 ** (digits - 1):  # whole numbers keep every digit: 1,235 not 1,230
+        return f"{round(value):,}"
     value = float(f"{value:.{digits}g}")  # round first: 99.99 is 100, not 100.0
     if value == 0:
         return "0"
@@ -50,7 +52,7 @@ def seconds(value: float | None) -> str:
     """A duration in the unit that reads best: µs, ms, s, min."""
     if value is None or _missing(value):
         return DASH
-    size = abs(value)
+    size = abs(float(f"{value:.3g}"))  # the unit of the figure as shown: 0.99999 s is 1.00 s
     if size == 0:
         return "0 s"
     if size < 1e-3:
