@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
-from harness.cli.options import add_target_options
+from harness.cli.options import add_target_options, writable_dir, writable_file
 from harness.load.run.settings import LoadSettings, add_argument, flag, option_specs
 
 __all__ = ["register", "run", "settings_from_args"]
@@ -47,7 +48,10 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     check_target(settings)
-    settings.check_outputs()
+    for name, path in settings.outputs():  # fail before spending: every output writable
+        writable_file(path, name)
+    if settings.locust_csv:
+        writable_dir(Path(settings.locust_csv).resolve().parent, "--locust-csv")
     report = run_load(settings, args.token)
     write_reports(report, settings)
     if report.interrupted:

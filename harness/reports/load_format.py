@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from harness.load.measure.capacity_report import CapacityEstimate
-from harness.load.run.report_model import CapacityAnswer
+from harness.load.run.report_model import CapacityAnswer, CapacityEstimate
 
 __all__ = [
     "DASH",
@@ -117,10 +116,12 @@ def capacity_line(cap: CapacityEstimate) -> str:
     target = f"max rate for p95 wait <= {seconds(cap.target_p95_queue_wait)}"
     if cap.lower_bound:
         line = (
-            f"capacity: servers >= {cap.servers} ({cap.note}); saturation at least "
-            f"~{rate(cap.saturation_rate_predicted)}; {target}: at least "
+            f"capacity: servers >= {cap.servers} ({cap.note or 'a lower bound'}); saturation at "
+            f"least ~{rate(cap.saturation_rate_predicted)}; {target}: at least "
             f"~{rate(cap.max_rate_for_target)}"
         )
+        if cap.next_rate:
+            line += f"; run next at {rate(cap.next_rate)} to learn more"
     else:
         line = (
             f"capacity: ~{cap.servers} servers, saturation ~{rate(cap.saturation_rate_predicted)}"

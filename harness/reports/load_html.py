@@ -12,9 +12,8 @@ from pathlib import Path
 
 import jinja2
 
-from harness.load.measure.capacity_report import CapacityEstimate
 from harness.load.measure.metrics import unit_of
-from harness.load.run.report_model import LoadReport
+from harness.load.run.report_model import CapacityEstimate, LoadReport
 from harness.reports import load_format as fmt
 from harness.reports.load_plots import scenario_plots
 
@@ -26,20 +25,25 @@ TEMPLATE = "load_report.html.j2"
 def capacity_rows(cap: CapacityEstimate) -> list[tuple[str, str]]:
     """The capacity estimate as (readable label, figure with its unit)."""
     approx = "≥ " if cap.lower_bound else "~"
+    servers = f"{approx}{cap.servers}" + (f" (at most {cap.servers_high})" if cap.servers_high
+                                          else "")  # fmt: skip
     rows = [
         ("highest rate keeping p95 queue wait under the target", fmt.rate(cap.max_rate_for_target)),
         ("target p95 queue wait", fmt.seconds(cap.target_p95_queue_wait)),
-        ("servers (parallel jobs)", f"{approx}{cap.servers} (from {cap.servers_from})"),
+        ("servers (parallel jobs)", f"{servers}, from {cap.servers_from}"),
         ("saturation rate, predicted", fmt.rate(cap.saturation_rate_predicted)),
         ("mean service time", fmt.seconds(cap.mean_service_time)),
         ("service time variability (CV²)", fmt.number(cap.cv2_service_time)),
         ("most jobs seen running at once", fmt.count(cap.max_concurrent_running_seen)),
+        ("share of the run with a standing queue", fmt.percent(cap.standing_queue_share)),
         ("throughput while saturated, measured", fmt.rate(cap.saturated_throughput_measured)),
         ("offered rate, measured", fmt.rate(cap.offered_rate_measured)),
         ("p95 queue wait, measured", fmt.seconds(cap.p95_queue_wait_measured)),
         ("p95 queue wait at that rate, predicted", fmt.seconds(cap.p95_queue_wait_predicted)),
-        ("overloaded (offered ≥ saturation)", fmt.yes_no(cap.overloaded)),
+        ("overloaded (every server busy, a queue standing)", fmt.yes_no(cap.overloaded)),
     ]
+    if cap.next_rate:
+        rows.append(("rate to run next, to learn more", fmt.rate(cap.next_rate)))
     if cap.saturation_rate_true is not None:
         rows.append(("saturation rate, true (emulator)", fmt.rate(cap.saturation_rate_true)))
         error = cap.prediction_error_note or fmt.signed_percent(cap.prediction_error)

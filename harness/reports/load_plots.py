@@ -74,11 +74,13 @@ def _capacity(section: ScenarioReport) -> str | None:
     ax.plot([p.rate for p in cap.curve], [p.p95_queue_wait for p in cap.curve],
             label="predicted p95 queue wait (M/G/c)")  # fmt: skip
     ax.axhline(cap.target_p95_queue_wait, ls="-.", c="tab:orange", label="target")
-    ax.axvline(cap.max_rate_for_target, ls="-.", c="tab:orange", alpha=0.6)
+    if cap.max_rate_for_target:
+        ax.axvline(cap.max_rate_for_target, ls="-.", c="tab:orange", alpha=0.6)
     if cap.offered_rate_measured and cap.p95_queue_wait_measured is not None:
         ax.scatter([cap.offered_rate_measured], [cap.p95_queue_wait_measured], c="r",
                    zorder=3, label="measured")  # fmt: skip
-    ax.axvline(cap.saturation_rate_predicted, ls="--", c="k", label="predicted saturation")
+    if cap.saturation_rate_predicted:
+        ax.axvline(cap.saturation_rate_predicted, ls="--", c="k", label="predicted saturation")
     if cap.saturation_rate_true:
         ax.axvline(cap.saturation_rate_true, ls=":", c="g", label="true saturation")
     # Near saturation the curve goes to infinity: show the region around the target.

@@ -58,24 +58,21 @@ def simulate(
         t += rng.expovariate(rate)
         poll = policies[i % len(policies)]
         rid = f"job-{seed}-{i}"
+        rec = JobRecord(scenario, f"fixed {poll:g}s", t, t, t + ACK, request_id=rid)
+        created = Interval(t, t + ACK)
+        if cancel_every and i % cancel_every == 0:  # cancelled at once: it never takes a GPU
+            rec.cancel = CancelRecord("while_queued", "in_queue", t + ACK, 200, "cancelled")
+            rec.outcome = "cancelled"
+            never = dict.fromkeys(("started_at", "finished_at", "service_time"))
+            truth.append({"request_id": rid, "submitted_at": t + ACK / 2, **never,
+                          "state": "cancelled"})  # fmt: skip
+            results.add(rec, by_policy=scenario == "polling")
+            continue
         start = max(t + ACK / 2, heapq.heappop(free))
         run = service * rng.uniform(0.8, 1.2)
         end = start + run
         heapq.heappush(free, end)
-        rec = JobRecord(scenario, f"fixed {poll:g}s", t, t, t + ACK, request_id=rid)
-        created = Interval(t, t + ACK)
         started, finished = _seen(start, t + ACK, poll), _seen(end, t + ACK, poll)
-        if cancel_every and i % cancel_every == 0:
-            rec.cancel = CancelRecord("while_queued", "in_queue", t + ACK, 200, "cancelled")
-            rec.outcome = "cancelled"
-            rec.intervals = {"queue_wait": (0.0, poll)}
-            never = dict.fromkeys(("started_at", "finished_at", "service_time"))
-            truth.append({"request_id": rid, "submitted_at": t + ACK / 2, **never,
-                          "state": "cancelled"})  # fmt: skip
-            heapq.heappop(free)
-            heapq.heappush(free, start)  # the GPU never ran it
-            results.add(rec, by_policy=scenario == "polling")
-            continue
         rec.outcome, rec.final_status = "completed", "completed"
         rec.polls = [(t + ACK + k * poll, t + ACK + k * poll + 0.001, "in_progress")
                      for k in range(int((end - t) / poll) + 1)]  # fmt: skip

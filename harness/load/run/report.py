@@ -12,7 +12,7 @@ from typing import Any
 
 from harness.load.measure.accounting import Accounting
 from harness.load.measure.advice import PolicyPoint, advise
-from harness.load.measure.capacity_report import capacity_estimate
+from harness.load.measure.capacity_report import capacity_section
 from harness.load.measure.confidence import bootstrap_interval, t_interval
 from harness.load.measure.jobs import JobRecord
 from harness.load.measure.metrics import INTERVAL_METRICS, METRICS
@@ -22,6 +22,7 @@ from harness.load.measure.server_times import server_times_section
 from harness.load.measure.slo import Slo, evaluate
 from harness.load.measure.timeline import build_timeline
 from harness.load.measure.truth import compare_with_truth
+from harness.load.run.fleet_model import fleet_predictor
 from harness.load.run.report_model import (
     REPORT_VERSION,
     AccountingSection,
@@ -30,6 +31,7 @@ from harness.load.run.report_model import (
     CancelOutcome,
     CancelSection,
     CapacityAnswer,
+    CapacityEstimate,
     ConfidenceRow,
     GroundTruth,
     LoadReport,
@@ -209,11 +211,14 @@ def scenario_report(
         policies=_policy_rows(metrics),
         bounds=_bounds(records),
         violations=[Violation(r.request_id, v) for r in records for v in r.violations],
-        capacity=capacity_estimate(
-            records,
-            target_wait=target_wait,
+        capacity=CapacityEstimate.of(
+            capacity_section(
+                records,
+                target_wait=target_wait,
+                poisson=merged.settings.get("arrivals", "poisson") == "poisson",
+                predictor_for=fleet_predictor,
+            ),
             true_rate=true_rate,
-            poisson=merged.settings.get("arrivals", "poisson") == "poisson",
         ),
         server_timestamps=server_times_section(records),
         timeline=build_timeline(records),
@@ -227,12 +232,9 @@ def scenario_report(
 
 def _answer(section: ScenarioReport) -> CapacityAnswer:
     cap = section.capacity
-    if not cap.available:
-        return CapacityAnswer(section.scenario, False, cap.target_p95_queue_wait, None, True,
-                              None, None, cap.reason)  # fmt: skip
     return CapacityAnswer(
-        section.scenario, True, cap.target_p95_queue_wait, cap.max_rate_for_target,
-        cap.lower_bound, cap.saturation_rate_predicted, cap.servers,
+        section.scenario, cap.available, cap.target_p95_queue_wait, cap.max_rate_for_target,
+        cap.lower_bound, cap.saturation_rate_predicted, cap.servers, cap.reason, cap.next_rate,
     )  # fmt: skip
 
 
@@ -241,7 +243,8 @@ def _verdicts(slos: Sequence[Slo], sections: dict[str, ScenarioReport],
     metrics = {name: {k: m.stats() for k, m in s.metrics.items()} for name, s in sections.items()}
     counts: dict[str, float] = {"submitted": totals.submitted, **totals.buckets()}
     counts["violations"] = sum(len(s.violations) for s in sections.values())
-    return [SloVerdict.of(r) for r in evaluate(list(slos), metrics, counts)]
+    jobs = {name: s.jobs for name, s in sections.items()}
+    return [SloVerdict.of(r) for r in evaluate(list(slos), metrics, counts, jobs)]
 
 
 def build_report(

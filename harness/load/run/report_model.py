@@ -12,7 +12,6 @@ from typing import Any
 
 from harness.load.measure.accounting import Accounting, Bucket
 from harness.load.measure.advice import Advice
-from harness.load.measure.capacity_report import CapacityEstimate
 from harness.load.measure.confidence import ConfidenceInterval
 from harness.load.measure.histograms import Summary
 from harness.load.measure.jobs import JobRecord
@@ -31,7 +30,9 @@ __all__ = [
     "CancelOutcome",
     "CancelSection",
     "CapacityAnswer",
+    "CapacityEstimate",
     "ConfidenceRow",
+    "CurvePoint",
     "GroundTruth",
     "LoadReport",
     "MetricSummary",
@@ -96,6 +97,78 @@ class MetricSummary:
         """What an SLO may gate: `queue_wait.p95`, `polls_per_job.mean`..."""
         names = ("p50", "p90", "p95", "p99", "max", "mean", "count")
         return {name: float(getattr(self, name)) for name in names}
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    rate: float  # jobs/s
+    p95_queue_wait: float  # s, predicted
+
+
+@dataclass(frozen=True)
+class CapacityEstimate:
+    """The capacity answer of one scenario (`measure.capacity_report`), typed once."""
+
+    available: bool
+    reason: str  # why not available, or what limits the answer
+    kind: str  # "estimate" | "lower bound" | "not enough load"
+    target_p95_queue_wait: float  # s
+    max_rate_for_target: float | None  # jobs/s: the headline answer (a floor if lower bound)
+    lower_bound: bool  # never saw every server busy: servers and rates are floors
+    next_rate: float | None  # jobs/s: the rate to run next to learn more
+    servers: int | None
+    servers_high: int | None  # the proven ceiling, when a queue showed one
+    servers_from: str
+    saturated: bool
+    reliable: bool
+    note: str
+    max_concurrent_running_seen: int | None
+    standing_queue_share: float | None
+    mean_service_time: float | None  # s
+    cv2_service_time: float | None
+    saturated_throughput_measured: float | None  # jobs/s
+    saturation_rate_predicted: float | None  # jobs/s
+    offered_rate_measured: float | None  # jobs/s
+    p95_queue_wait_measured: float | None  # s
+    p95_queue_wait_predicted: float | None  # s
+    overloaded: bool
+    saturation_rate_true: float | None  # jobs/s, the emulator's own
+    prediction_error: float | None  # predicted / true - 1; None for a lower bound
+    prediction_error_note: str
+    curve: list[CurvePoint]
+
+    @classmethod
+    def of(cls, section: dict[str, Any], *, true_rate: float | None = None) -> CapacityEstimate:
+        """From the capacity section; `true_rate` (the emulator's) scores the prediction."""
+        get = section.get
+        predicted = get("saturation_rate_predicted")
+        lower = bool(get("lower_bound", not get("available")))
+        error, why = None, ""
+        if true_rate and predicted and not lower:
+            error = predicted / true_rate - 1
+        elif true_rate and predicted:  # a lower bound's distance from the truth measures nothing
+            why = "not meaningful: a lower bound"
+        return cls(
+            available=bool(get("available")), reason=str(get("reason") or ""),
+            kind=str(get("kind") or ("" if get("available") else "not enough load")),
+            target_p95_queue_wait=float(get("target_p95_queue_wait") or get("target") or 0.0),
+            max_rate_for_target=get("max_rate_for_target"), lower_bound=lower,
+            next_rate=get("next_rate"), servers=get("servers"),
+            servers_high=get("servers_high"), servers_from=str(get("servers_from") or ""),
+            saturated=bool(get("saturated")), reliable=bool(get("reliable", True)),
+            note=str(get("note") or ""),
+            max_concurrent_running_seen=get("max_concurrent_running_seen"),
+            standing_queue_share=get("standing_queue_share"),
+            mean_service_time=get("mean_service"), cv2_service_time=get("cv2_service"),
+            saturated_throughput_measured=get("saturation_measured"),
+            saturation_rate_predicted=predicted,
+            offered_rate_measured=get("offered_rate_measured"),
+            p95_queue_wait_measured=get("p95_queue_wait_measured"),
+            p95_queue_wait_predicted=get("p95_queue_wait_predicted"),
+            overloaded=bool(get("overloaded")), saturation_rate_true=true_rate,
+            prediction_error=error, prediction_error_note=why,
+            curve=[CurvePoint(r, w) for r, w in get("curve") or []],
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -223,13 +296,16 @@ class SloVerdict:
     scope: str  # the scenario judged, or "all" for run-wide counts
     actual: float | None
     unit: str  # of `actual`: "s", "count", or "" for a bare number
+    verdict: str  # "pass" | "fail" | "inconclusive"
     passed: bool
+    explanation: str  # how it was judged: the binomial rule's counts, or the value
 
     @classmethod
     def of(cls, result: SloResult) -> SloVerdict:
         known = METRICS.get(result.slo.metric)
         unit = "count" if result.slo.stat in (None, "count") else known.unit if known else ""
-        return cls(result.slo.text, result.scope, result.actual, unit, result.passed)
+        return cls(result.slo.text, result.scope, result.actual, unit,
+                   str(result.verdict.value).lower(), result.passed, result.explain())  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -244,6 +320,7 @@ class CapacityAnswer:
     saturation_rate: float | None  # jobs/s
     servers: int | None
     reason: str = ""
+    next_rate: float | None = None  # jobs/s: where to run next when the run could not tell
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any
 
 from harness.client.policies import parse_policy
@@ -259,14 +258,6 @@ class LoadSettings:
         named = (("--report", self.report), ("--html", self.html), ("--csv", self.csv))
         return [(f, p) for f, p in named if p]
 
-    def check_outputs(self) -> None:
-        """Every output path writable, before the first job (a run must not measure for
-        minutes and then fail to write)."""
-        for name, path in self.outputs():
-            _writable(Path(path), name)
-        if self.locust_csv:
-            _writable(Path(self.locust_csv + "_probe.csv"), "--locust-csv")
-
     @property
     def embedded(self) -> bool:
         return self.base_url is None
@@ -305,19 +296,6 @@ class LoadSettings:
 
     def replace(self, **changes: Any) -> LoadSettings:
         return replace(self, **changes)
-
-
-def _writable(path: Path, name: str) -> None:
-    if path.is_dir():
-        raise UsageError(f"{name} {path}: is a folder, not a file")
-    existed = path.exists()
-    try:
-        with path.open("a"):
-            pass
-    except OSError as exc:
-        raise UsageError(f"{name} {path}: cannot be written ({exc.strerror or exc})") from None
-    if not existed:
-        path.unlink()
 
 
 def flag(name: str) -> str:
