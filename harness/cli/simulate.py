@@ -42,18 +42,32 @@ def register(sub: Any, *, name: str, help: str) -> None:
         metavar="S",
         help="find the fewest GPUs whose p95 queue wait is at most S seconds",
     )
-    ask.add_argument("--quantile", type=float, default=0.95, help="0.95: p95 (default)")
-    ask.add_argument("--max-workers", type=int, default=10_000, help="search limit (10000)")
+    ask.add_argument(
+        "--quantile", type=float, default=0.95, help="0.95 is p95 (default: %(default)s)"
+    )
+    ask.add_argument(
+        "--max-workers", type=int, default=10_000, help="search limit (default: %(default)s)"
+    )
     law = p.add_argument_group("service times (or --from-report)")
     law.add_argument(
         "--mean-service",
         type=_positive,
         default=10.0,
         metavar="S",
-        help="mean seconds per job (10)",
+        help="mean seconds per job (default: %(default)s)",
     )
-    law.add_argument("--service-cv", type=float, default=0.1, help="coefficient of variation")
-    law.add_argument("--service-family", choices=["lognormal", "gamma"], default="lognormal")
+    law.add_argument(
+        "--service-cv",
+        type=float,
+        default=0.1,
+        help="coefficient of variation (default: %(default)s)",
+    )
+    law.add_argument(
+        "--service-family",
+        choices=["lognormal", "gamma"],
+        default="lognormal",
+        help="(default: %(default)s)",
+    )
     law.add_argument(
         "--from-report",
         type=Path,
@@ -68,21 +82,46 @@ def register(sub: Any, *, name: str, help: str) -> None:
         default=None,
         help="poisson (default; replay with --from-report)",
     )
-    arr.add_argument("--burst-size", type=int, default=6)
-    arr.add_argument("--amplitude", type=float, default=0.5, help="diurnal swing (0.5)")
-    arr.add_argument("--period", type=_positive, default=86_400.0, help="diurnal period, s")
+    arr.add_argument(
+        "--burst-size",
+        type=int,
+        default=6,
+        help="bursts: jobs arriving together (default: %(default)s)",
+    )
+    arr.add_argument(
+        "--amplitude", type=float, default=0.5, help="diurnal swing (default: %(default)s)"
+    )
+    arr.add_argument(
+        "--period",
+        type=_positive,
+        default=86_400.0,
+        help="diurnal period, s (default: %(default)s)",
+    )
     fleet = p.add_argument_group("fleet behaviour")
-    fleet.add_argument("--cold-start", type=float, default=0.0, metavar="S")
+    fleet.add_argument(
+        "--cold-start",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="extra seconds on a GPU's first job (default: %(default)s)",
+    )
     fleet.add_argument(
         "--keep-warm",
         type=float,
         default=math.inf,
         metavar="S",
-        help="idle seconds after which a GPU is cold again (never)",
+        help="idle seconds after which a GPU is cold again (default: %(default)s, never)",
     )
-    fleet.add_argument("--failure-rate", type=float, default=0.0)
-    p.add_argument("--jobs", type=int, default=100_000, help="jobs to simulate (100000)")
-    p.add_argument("--seed", type=int, default=0)
+    fleet.add_argument(
+        "--failure-rate",
+        type=float,
+        default=0.0,
+        help="chance a job fails part-way (default: %(default)s)",
+    )
+    p.add_argument(
+        "--jobs", type=int, default=100_000, help="jobs to simulate (default: %(default)s)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
     p.add_argument("--report", type=Path, default=None, help="write the JSON report here")
     p.set_defaults(handler=run)  # fmt: skip
 
