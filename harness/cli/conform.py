@@ -78,7 +78,7 @@ def register(sub: Any, *, name: str, help: str) -> None:
         f"embedded: {EMBEDDED.poll_interval:g})",
     )
     run_.add_argument(
-        "--seed", type=int, default=0, help="Hypothesis seed, replays the cases (default: 0)"
+        "--seed", type=int, default=0, help="Hypothesis seed, replays cases (default: %(default)s)"
     )
     add_request_timeout(run_)
     run_.add_argument("--strict", action="store_true", help="SHOULD failures fail the run too")

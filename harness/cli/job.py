@@ -93,7 +93,7 @@ class _Submitted:
     def __call__(self, exchange: Exchange) -> None:
         if self.request_id is not None or exchange.method != "POST":
             return
-        if _SUBMIT_PATH not in exchange.url:
+        if _SUBMIT_PATH not in exchange.url or not 200 <= (exchange.status_code or 0) < 300:
             return
         data = exchange.response_data
         rid = data.get("request_id") if isinstance(data, dict) else None

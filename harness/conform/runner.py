@@ -21,6 +21,7 @@ from harness.client import Call, Client
 from harness.client.bounds import DEFAULT_BOUNDS, Bounds
 from harness.client.transport import bounded_http_client
 from harness.clock import Clock, SystemClock
+from harness.conform.cost import RunCost
 from harness.conform.events import (
     CheckFinished,
     Handler,
@@ -29,6 +30,7 @@ from harness.conform.events import (
     RunStarted,
     StageStarted,
 )
+from harness.conform.plan import Plan
 from harness.conform.workload import UNANSWERED, Workload
 from harness.errors import HarnessError, TransportError
 from harness.target import Target
@@ -91,9 +93,14 @@ def run_conformance(
     _emit(handlers, RunStarted(target.base_url, target.embedded, len(checks), options.max_jobs))
     findings: list[Finding] = []
     interrupted = False
+    workload: Workload | None = None
+    cost: RunCost | None = None
     try:
-        _emit(handlers, StageStarted("workload: burst of valid jobs, polled and cancelled"))
-        Workload(ctx, clock, options.poll_interval, options.job_timeout).run()
+        workload = Workload(ctx, clock, options.poll_interval, options.job_timeout)
+        plan = workload.plan()
+        cost = workload.cost = plan.cost()
+        _emit(handlers, StageStarted(_announce(plan, cost)))
+        workload.run(plan)
         _note_hollow_workload(obs, target.input_image_url)
         _emit(handlers, StageStarted("checks"))
         for chk in checks:
@@ -113,6 +120,8 @@ def run_conformance(
     for chk in checks:
         if chk.id not in done:
             findings.append(chk.finding(Outcome.SKIPPED, "run interrupted"))
+    if workload is not None and workload.cost is not None:
+        cost = workload.cost
     result = RunResult(
         target.base_url,
         findings,
@@ -123,9 +132,20 @@ def run_conformance(
         fail_on_skip=options.fail_on_skip,
         interrupted=interrupted,
         notes=obs.notes,
+        cost=cost,
     )
     _emit(handlers, RunFinished(result))
     return result
+
+
+def _announce(plan: Plan, cost: RunCost) -> str:
+    jobs = len(plan.lifecycle) + len(plan.acceptance)
+    return (
+        f"workload: {jobs} valid jobs ({len(plan.lifecycle)} life-cycle on the cheapest input, "
+        f"{len(plan.acceptance)} edges, {len(plan.spare)} of them cancelled while queued); "
+        f"estimated GPU time {cost.planned:.0f} s (at most {cost.worst:.0f} s if no queued "
+        "cancel lands)"
+    )
 
 
 def _note_hollow_workload(obs: Observations, image_url: str) -> None:
