@@ -16,11 +16,13 @@ import httpx
 import pytest
 import respx
 
+from harness.checks.transport import transport_counts
 from harness.client import AsyncClient, Client, FixedInterval, RetryPolicy
 from harness.client.bounds import Bounds, Cut, read_capped
 from harness.client.transport import bounded_http_client
 from harness.emulator import EmulatorServer
 from harness.errors import ApiError, SchemaViolation, TransportError
+from harness.evidence import Exchange
 from harness.model import ModelConfig, ServiceTimes
 from tests.hostile.servers import HostileServer
 
@@ -161,7 +163,7 @@ def test_an_oversized_answer_is_cut_at_the_cap_and_judged(
         HostileServer(fault, emulator) as bad,
         Client(bad.base_url, TOKEN, bounds=Bounds(max_body_bytes=256 * 1024)) as client,
     ):
-        seen: list[object] = []
+        seen: list[Exchange] = []
         client.listeners.append(seen.append)
         tracemalloc.start()
         try:
@@ -175,6 +177,8 @@ def test_an_oversized_answer_is_cut_at_the_cap_and_judged(
     assert exchange.status_code == 200
     assert (exchange.error or "").startswith("BodyTooLarge: answer over the 262144-byte cap")
     assert len(exchange.response_body) < 4100  # evidence keeps a clipped copy
+    # and the transport check reports it beside the lost calls
+    assert transport_counts(seen) == {"status": {"cut (BodyTooLarge)": 1}}
 
 
 @pytest.mark.live
