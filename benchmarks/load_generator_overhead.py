@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from harness.client.protocol import Call
-from harness.load.runner import emulator_process
+from harness.load.run.runner import emulator_process
 from harness.model import DEFAULT_TOKENS, sample_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +88,8 @@ def main() -> None:
         status_path = Call.on_request("status", rid).path
         (work / "plain.py").write_text(PLAIN.format(status_path=status_path, token=TOKEN))
         (work / "harness_flow.py").write_text(
-            "from harness.load.users import QueueLatencyUser\n__all__ = ['QueueLatencyUser']\n"
+            "from harness.load.swarm.users import QueueLatencyUser\n"
+            "__all__ = ['QueueLatencyUser']\n"
         )
         plain, harness = [], []
         for i in range(args.pairs):

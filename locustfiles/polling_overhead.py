@@ -4,6 +4,6 @@ Harness options (see `locust -f ... --help`): --job-rate, --arrivals, --poll-pol
 --cancel-moments, --max-jobs, --job-timeout, --harness-results.
 """
 
-from harness.load.users import PollingUser
+from harness.load.swarm.users import PollingUser
 
 __all__ = ["PollingUser"]

@@ -4,6 +4,6 @@ Harness options (see `locust -f ... --help`): --job-rate, --arrivals, --poll-pol
 --cancel-moments, --max-jobs, --job-timeout, --harness-results.
 """
 
-from harness.load.users import QueueLatencyUser
+from harness.load.swarm.users import QueueLatencyUser
 
 __all__ = ["QueueLatencyUser"]

@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "harness"
 
-FOUNDATION = frozenset({"errors", "secrets", "evidence", "clock", "schemas", "urls"})
+FOUNDATION = frozenset({"errors", "secrets", "evidence", "clock", "schemas", "urls", "rules"})
 ALLOWED: dict[str, frozenset[str]] = {
     **dict.fromkeys(FOUNDATION, FOUNDATION),
     "__init__": FOUNDATION | {"client"},
@@ -27,15 +27,18 @@ ALLOWED: dict[str, frozenset[str]] = {
     "cases": FOUNDATION,
     "checks": FOUNDATION | {"client", "cases"},
     "conform": FOUNDATION | {"client", "cases", "checks", "target"},
-    "load": FOUNDATION | {"client", "target"},
-    "reports": FOUNDATION | {"checks", "conform", "load"},
+    "load": FOUNDATION | {"load.measure"},  # the package re-exports the pure measurement
+    "load.measure": FOUNDATION | {"client"},
+    "load.run": FOUNDATION | {"client", "model", "target", "load.measure"},
+    "load.swarm": FOUNDATION | {"client", "target", "load.measure", "load.run"},
+    "reports": FOUNDATION | {"checks", "conform", "load", "load.measure", "load.run"},
     "pytest_plugin": FOUNDATION
     | {"client", "cases", "checks", "conform", "mock", "model", "target"},
 }
 # Importing these monkey-patches the interpreter (gevent) or needs it patched: only here.
-GEVENT_MODULES = {"harness.load.book", "harness.load.users", "harness.load.locust_events",
-                  "harness.load.locust_options"}  # fmt: skip
-LOCUST_MODULES = GEVENT_MODULES - {"harness.load.book"}
+GEVENT_MODULES = {f"harness.load.swarm.{name}"
+                  for name in ("book", "users", "locust_events", "locust_options")}  # fmt: skip
+LOCUST_MODULES = GEVENT_MODULES - {"harness.load.swarm.book"}
 
 
 def modules() -> Iterator[tuple[str, Path]]:
@@ -46,6 +49,8 @@ def modules() -> Iterator[tuple[str, Path]]:
 
 def layer_of(module: str) -> str:
     parts = module.split(".")
+    if len(parts) > 2 and parts[1] == "load":  # load's three concerns are layers of their own
+        return f"load.{parts[2]}"
     return parts[1] if len(parts) > 1 else "__init__"
 
 
@@ -91,11 +96,15 @@ def test_module_imports_only_lower_layers(module: str, path: Path) -> None:
 @pytest.mark.parametrize(
     ("module", "imported"),
     [
-        ("harness.client.sync", "harness.load.users"),
+        ("harness.client.sync", "harness.load.swarm.users"),
         ("harness.model.api", "harness.emulator.app"),
         ("harness.checks.shapes", "locust"),
         ("harness.pytest_plugin", "gevent.monkey"),
-        ("harness.load.metrics", "locust.env"),
+        ("harness.load.measure.metrics", "locust.env"),
+        ("harness.load.measure.jobs", "harness.load.swarm.flow"),
+        ("harness.load.measure.slo", "harness.load.run.report"),
+        ("harness.load.run.runner", "harness.load.swarm.users"),
+        ("harness.load.run.report", "gevent"),
     ],
 )
 def test_the_rule_catches_violations(module: str, imported: str) -> None:

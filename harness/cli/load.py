@@ -142,7 +142,7 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.load.slo import parse_slo
+    from harness.load.measure.slo import parse_slo
 
     _validate(args)
     try:
@@ -195,7 +195,7 @@ def _target(args: argparse.Namespace, stack: ExitStack) -> tuple[str, str | None
 
         token_text = args.token or DEFAULT_TOKENS[0]
         if not args.emulator_in_process:
-            from harness.load.runner import emulator_process
+            from harness.load.run.runner import emulator_process
 
             url = stack.enter_context(emulator_process(
                 workers=args.emulator_workers, time_per_step=args.emulator_time_per_step,
@@ -209,8 +209,8 @@ def _target(args: argparse.Namespace, stack: ExitStack) -> tuple[str, str | None
 
 
 def _finish(args: argparse.Namespace, report: dict[str, Any], slos: list[Any]) -> int:
-    from harness.load.console import print_summary
-    from harness.load.slo import evaluate
+    from harness.load.measure.slo import evaluate
+    from harness.reports.load_console import print_summary
 
     counts = dict(report["accounting"])
     sections = list(report["scenarios"].values())
@@ -220,7 +220,7 @@ def _finish(args: argparse.Namespace, report: dict[str, Any], slos: list[Any]) -
     report["slos"] = [r.to_dict() for r in results]
     Path(args.report).write_text(json.dumps(report, indent=1, default=str))
     if args.html:
-        from harness.load.html import render_html
+        from harness.reports.load_html import render_html
 
         Path(args.html).write_text(render_html(report))
     print_summary(report)

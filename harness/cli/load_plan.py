@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.load.results import RunResults
+from harness.load.measure.results import RunResults
 from harness.target import GROUND_TRUTH_PATH
 from harness.urls import is_loopback
 
@@ -112,7 +112,7 @@ class Plan:
         return runs
 
     def run_one(self, scenario: str, r: int, *, budget: int = 0) -> RunResults:
-        from harness.load.runner import LocustRun, run_locust
+        from harness.load.run.runner import LocustRun, run_locust
 
         args = self.args
         csv = None
@@ -167,8 +167,8 @@ def build_report(
     target_wait: float,
     true_servers: int | None,
 ) -> dict[str, Any]:
-    from harness.load.accounting import Accounting
-    from harness.load.report import scenario_report
+    from harness.load.measure.accounting import Accounting
+    from harness.load.run.report import scenario_report
 
     truth, why = (None, "")
     if embedded or is_loopback(base_url):

@@ -1,18 +1,17 @@
 """Load and latency measurement (issue 5).
 
-The modules re-exported here are pure (no Locust): intervals, accounting, histograms,
-capacity model, advice, SLO gates. `harness.load.users` and `harness.load.locust_events`
-import Locust and are loaded only inside a Locust process.
+Three concerns, one subpackage each: `measure` (pure measurement and judging, re-exported
+here), `swarm` (Locust glue, loaded only inside a Locust process) and `run` (orchestration).
 """
 
-from harness.load.accounting import Accounting, AccountingError, Bucket
-from harness.load.advice import PolicyPoint, advise
-from harness.load.capacity import CapacityModel, erlang_c
-from harness.load.histograms import MetricHistograms
-from harness.load.intervals import Interval, JobTimes, job_times
-from harness.load.jobs import JobRecord
-from harness.load.results import RunResults
-from harness.load.slo import parse_slo
+from harness.load.measure.accounting import Accounting, AccountingError, Bucket
+from harness.load.measure.advice import PolicyPoint, advise
+from harness.load.measure.capacity import CapacityModel, erlang_c
+from harness.load.measure.histograms import MetricHistograms
+from harness.load.measure.intervals import Interval, JobTimes, job_times
+from harness.load.measure.jobs import JobRecord
+from harness.load.measure.results import RunResults
+from harness.load.measure.slo import parse_slo
 
 __all__ = [
     "Accounting",

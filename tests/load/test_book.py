@@ -15,9 +15,9 @@ from gevent.event import Event
 
 from harness.client.policies import FixedInterval
 from harness.client.protocol import Call
-from harness.load.book import JobBook
-from harness.load.flow import Answer, FlowSettings, JobFlow
-from harness.load.results import RunResults
+from harness.load.measure.results import RunResults
+from harness.load.swarm.book import JobBook
+from harness.load.swarm.flow import Answer, FlowSettings, JobFlow
 
 
 class Server:

@@ -11,7 +11,7 @@ import pytest
 from harness.client.policies import FixedInterval
 from harness.client.protocol import Call
 from harness.clock import VirtualClock
-from harness.load.flow import Answer, CancelMoment, FlowSettings, JobFlow
+from harness.load.swarm.flow import Answer, CancelMoment, FlowSettings, JobFlow
 
 
 class Scripted:
@@ -180,8 +180,8 @@ def test_a_job_seen_finished_then_abandoned_is_not_lost():
 
 def test_pure_load_modules_do_not_import_locust():
     code = (
-        "import sys, harness, harness.load, harness.load.report, harness.load.html, "
-        "harness.load.runner, harness.cli.load, harness.cli; "
+        "import sys, harness, harness.load, harness.load.run.report, harness.reports.load_html, "
+        "harness.load.run.runner, harness.cli.load, harness.cli; "
         "print('locust' in sys.modules, 'gevent' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -100,7 +100,7 @@ def test_html_report_screenshot_in_headless_chromium(tmp_path):
     spec.loader.exec_module(module)
     if module.find_chromium() is None:
         pytest.skip("chromium not installed")
-    from harness.load.html import render_html
+    from harness.reports.load_html import render_html
 
     report = {"accounting": {"submitted": 0}, "scenarios": {}, "target": "x"}
     html = tmp_path / "r.html"

@@ -6,12 +6,12 @@ from __future__ import annotations
 import multiprocessing
 
 from harness.cli.load_plan import fetch_truth
-from harness.load.arrivals import ArrivalSchedule
-from harness.load.budget import SharedBudget
-from harness.load.console import capacity_line
-from harness.load.html import policy_table, render_html
-from harness.load.jobs import JobRecord
-from harness.load.report import _cancel_moments
+from harness.load.measure.arrivals import ArrivalSchedule
+from harness.load.measure.jobs import JobRecord
+from harness.load.run.report import _cancel_moments
+from harness.load.swarm.budget import SharedBudget
+from harness.reports.load_console import capacity_line
+from harness.reports.load_html import policy_table, render_html
 
 
 def test_bursts_keep_the_mean_rate_and_come_in_groups():

@@ -10,10 +10,10 @@ import pytest
 from harness.client.protocol import Call
 from harness.client.timestamps import StampForm, parse_stamp, server_duration
 from harness.clock import VirtualClock
-from harness.load.console import print_summary
-from harness.load.flow import Answer
-from harness.load.jobs import JobRecord
-from harness.load.server_times import compare_job, server_times_line, server_times_section
+from harness.load.measure.jobs import JobRecord
+from harness.load.measure.server_times import compare_job, server_times_line, server_times_section
+from harness.load.swarm.flow import Answer
+from harness.reports.load_console import print_summary
 from tests.load.test_flow import Scripted, _run
 
 T0 = 1767225600.0  # 2026-01-01T00:00:00Z

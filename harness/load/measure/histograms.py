@@ -1,0 +1,99 @@
+"""HDR histograms of job-level metrics, mergeable across processes as encoded strings.
+
+Durations are recorded in microseconds, counts and bytes as themselves: percentiles come from
+the merged histograms (3 significant digits), never from averaging per-worker percentiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+
+from harness.load.measure.metrics import unit_of
+
+__all__ = ["PERCENTILES", "MetricHistograms", "Summary", "unit_of"]
+
+PERCENTILES = (50.0, 90.0, 95.0, 99.0)
+_MAX_MICROS = 24 * 3600 * 1_000_000
+_MAX_COUNT = 10**12
+
+@dataclass(frozen=True)
+class Summary:
+    count: int
+    p50: float
+    p90: float
+    p95: float
+    p99: float
+    max: float
+    mean: float
+    unit: str
+
+    def to_dict(self) -> dict[str, Any]:
+        names = ("count", "p50", "p90", "p95", "p99", "max", "mean", "unit")
+        return {name: getattr(self, name) for name in names}
+
+
+def _new(metric: str) -> HdrHistogram:
+    return HdrHistogram(1, _MAX_COUNT if unit_of(metric) == "count" else _MAX_MICROS, 3)
+
+
+class MetricHistograms:
+    """One HDR histogram per metric key (`metric` or `metric|policy`)."""
+
+    def __init__(self) -> None:
+        self._hists: dict[str, HdrHistogram] = {}
+
+    def names(self) -> list[str]:
+        return sorted(self._hists)
+
+    def record(self, metric: str, value: float) -> None:
+        """`value` in seconds for durations, as-is for counts; negatives clamp to 0."""
+        scaled = value if unit_of(metric) == "count" else value * 1_000_000
+        hist = self._hists.get(metric)
+        if hist is None:
+            hist = self._hists[metric] = _new(metric)
+        hist.record_value(max(0, round(scaled)))
+
+    def encode(self) -> dict[str, str]:
+        return {key: hist.encode().decode("ascii") for key, hist in self._hists.items()}
+
+    def merge_encoded(self, encoded: dict[str, str]) -> None:
+        for key, text in encoded.items():
+            incoming = HdrHistogram.decode(text.encode("ascii"))
+            hist = self._hists.get(key)
+            if hist is None:
+                hist = self._hists[key] = _new(key)
+            hist.add(incoming)
+
+    def merge(self, other: MetricHistograms) -> None:
+        self.merge_encoded(other.encode())
+
+    def clear(self) -> None:
+        self._hists.clear()
+
+    def summary(self, metric: str) -> Summary | None:
+        hist = self._hists.get(metric)
+        if hist is None or hist.get_total_count() == 0:
+            return None
+        scale = 1.0 if unit_of(metric) == "count" else 1e-6
+        values = [hist.get_value_at_percentile(p) * scale for p in PERCENTILES]
+        return Summary(
+            count=int(hist.get_total_count()),
+            p50=values[0],
+            p90=values[1],
+            p95=values[2],
+            p99=values[3],
+            max=hist.get_max_value() * scale,
+            mean=hist.get_mean_value() * scale,
+            unit=unit_of(metric),
+        )
+
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for key in self.names():
+            summary = self.summary(key)
+            if summary is not None:
+                out[key] = summary.to_dict()
+        return out

@@ -1,0 +1,144 @@
+"""The process's ledger of jobs: budget, in-flight flows, and the finished records.
+
+Uses gevent (flows are greenlets) but not Locust, so the run-end cleanup is testable alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import gevent
+from gevent.event import Event
+from gevent.pool import Group
+
+from harness.client.protocol import Call
+from harness.client.vocabulary import Phase
+from harness.load.measure.jobs import JobRecord
+from harness.load.measure.results import RunResults
+from harness.load.swarm.budget import SharedBudget
+from harness.load.swarm.flow import JobFlow
+
+__all__ = ["JobBook"]
+
+
+class JobBook:
+    def __init__(
+        self,
+        results: RunResults,
+        *,
+        budget: int | None = None,
+        by_policy: bool = False,
+        shared: SharedBudget | None = None,
+    ) -> None:
+        self.results = results
+        self.budget = budget  # submits this process may still make (None: unlimited)
+        self.shared = shared  # the run's budget, shared with the other Locust processes
+        self.by_policy = by_policy
+        self.group = Group()
+        self.flows: dict[int, JobFlow] = {}
+        self.listeners: list[Callable[[JobRecord], None]] = []
+        self.schedulers = 0  # arrival schedules still submitting
+        self.schedules_ended = 0  # arrival schedules spent (window over or budget out)
+        self.submitted = 0
+        self._closed = False
+        self._final = Event()  # set once `close` is done: every record is in `results`
+        self._abandoned: list[JobFlow] = []  # flows the run's end killed after they started
+        self._recorded: set[int] = set()  # ids of abandoned records already finished
+
+    def take_budget(self) -> bool:
+        """One more submit allowed? The budget caps submits whatever the scenario."""
+        if self._closed or (self.budget is not None and self.submitted >= self.budget):
+            return False
+        if self.shared is not None and not self.shared.take():
+            return False
+        self.submitted += 1
+        return True
+
+    def start(self, flow: JobFlow, body: Any, intended_at: float) -> None:
+        """Run one job's flow in the book's group. It ends in exactly one record: its own when
+        it runs to the end, or, if the run's end kills it, the abandoned one `close` makes."""
+
+        def run() -> None:
+            self.flows[id(flow)] = flow
+            try:
+                rec = flow.run(body, intended_at)
+            except BaseException:  # killed by the run's end (or a bug): started, so it may
+                self._abandoned.append(flow)  # have created a job; `close` records it
+                raise
+            finally:
+                self.flows.pop(id(flow), None)
+            self.finish(rec)
+
+        self.group.spawn(run)
+
+    def finish(self, rec: JobRecord) -> None:
+        self.results.add(rec, by_policy=self.by_policy)
+        for listener in self.listeners:
+            listener(rec)
+
+    @property
+    def closed(self) -> bool:
+        """The run's end has begun: no more submits, and the results are being finalised."""
+        return self._closed
+
+    @property
+    def idle(self) -> bool:
+        """Every job ran to its end, and the run's end has not begun (then Locust is stopping)."""
+        return not self._closed and self.schedulers == 0 and not self.flows and len(self.group) == 0
+
+    def close(self, timeout: float = 5.0, *, submit_wait: float = 40.0) -> None:
+        """Run end: stop following every job; cancel those still queued; all count as lost.
+
+        Blocks until the book is final, whoever calls it: Locust may stop the run from
+        several greenlets at once (the SIGTERM handler, a user quitting, the main greenlet),
+        and a later caller must not write the results while the first is still cancelling."""
+        if self._closed:
+            self._final.wait()
+            return
+        self._closed = True
+        try:
+            self._close(timeout, submit_wait)
+        finally:
+            self.results.ended_at = time.time()
+            self._final.set()
+
+    def _close(self, timeout: float, submit_wait: float) -> None:
+        # A submit on the wire may create a job: wait for its answer (the transport's own
+        # timeout bounds it), or that job would be accepted by the server yet missing from the
+        # report and never cancelled. Its flow records the request_id before it next yields.
+        waited = 0.0
+        while any(f.submitting for f in self.flows.values()) and waited < submit_wait:
+            gevent.sleep(0.01)
+            waited += 0.01
+        self.group.kill(block=True, timeout=timeout)
+        abandoned, self._abandoned = self._abandoned, []
+        cleanups = [gevent.spawn(self._abandon, flow) for flow in abandoned]
+        gevent.joinall(cleanups, timeout=timeout)
+        for flow, cleanup in zip(abandoned, cleanups, strict=True):
+            rec = flow.record
+            if rec is not None and id(rec) not in self._recorded:  # its cleanup hung or broke
+                cleanup.kill(block=False)
+                rec.cleanup = rec.cleanup or ("timed out" if not cleanup.ready() else "error")
+                self._record_once(rec)  # still reported: nothing is lost
+
+    def _abandon(self, flow: JobFlow) -> None:
+        rec = flow.abandon()
+        if rec is None:
+            return
+        history = flow.history
+        still_queued = history is None or history.final_phase is Phase.QUEUED
+        if rec.request_id is not None and still_queued:
+            try:
+                answer = flow.send(Call.on_request("cancel", rec.request_id))
+                data = answer.json() or {}
+                rec.cleanup = str(data.get("outcome") or f"HTTP {answer.status}")
+            except Exception as exc:  # the report must still be written
+                rec.cleanup = f"error: {type(exc).__name__}"
+        self._record_once(rec)
+
+    def _record_once(self, rec: JobRecord) -> None:
+        if id(rec) not in self._recorded:
+            self._recorded.add(id(rec))
+            self.finish(rec)
