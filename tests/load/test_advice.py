@@ -125,3 +125,12 @@ def test_what_a_job_contributes():
         ("end_to_end", 4.0), ("end_to_end_from_intended", 4.5),
         ("polls_per_job", 3.0), ("wasted_polls", 1.0), ("bytes_per_job", 350.0),
     ]  # fmt: skip
+
+
+def test_a_policy_with_a_single_job_counts_and_points_serialise():
+    single = _point("one", 3, 0.1, 2.0, jobs=1)
+    assert advise([single]).recommended == "one"
+    assert single.to_dict() == {
+        "policy": "one", "jobs": 1, "polls_per_job": 3, "detection_delay": 0.1,
+        "detection_bound": 0.2, "mean_end_to_end": 2.0,
+    }  # fmt: skip

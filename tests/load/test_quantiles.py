@@ -50,3 +50,10 @@ def test_the_rule_is_hdr_histograms_rule_and_refuses_nonsense():
     for bad in ((0.5, 0), (1.5, 3), (-0.1, 3)):
         with pytest.raises(ValueError):  # noqa: PT011
             rank(*bad)
+
+
+def test_the_errors_say_what_is_wrong():
+    with pytest.raises(ValueError, match=r"^no values$"):
+        quantile([], 0.5)
+    with pytest.raises(ValueError, match=r"^quantile 1\.5 outside \[0, 1\]$"):
+        rank(1.5, 3)
