@@ -7,6 +7,7 @@ the target is opened, so a bad flag never costs a job.
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ from harness.cli.options import (
     add_job_timeout,
     add_max_jobs,
     add_poll_interval,
+    add_request_timeout,
     add_target_options,
+    bounds_of,
     embedded_options,
     non_negative_int,
     refuse_emulator_options_remotely,
@@ -75,8 +78,9 @@ def register(sub: Any, *, name: str, help: str) -> None:
         f"embedded: {EMBEDDED.poll_interval:g})",
     )
     run_.add_argument(
-        "--seed", type=int, default=0, help="Hypothesis seed, replays the cases (default: 0)"
+        "--seed", type=int, default=0, help="Hypothesis seed, replays cases (default: %(default)s)"
     )
+    add_request_timeout(run_)
     run_.add_argument("--strict", action="store_true", help="SHOULD failures fail the run too")
     run_.add_argument("--only", action="append", default=[], metavar="CHECK", help="run a check")
     run_.add_argument(
@@ -93,6 +97,10 @@ def register(sub: Any, *, name: str, help: str) -> None:
     )
     out.add_argument("--junit", type=Path, metavar="FILE", help="JUnit XML report")
     out.add_argument("--quiet", action="store_true", help="only the final table")
+    out.add_argument("--baseline", type=Path, metavar="FILE",
+                     help="known findings: reported as known; only new ones fail")  # fmt: skip
+    out.add_argument("--update-baseline", action="store_true",
+                     help="write this run's failures to --baseline FILE")  # fmt: skip
     parser.set_defaults(handler=run)
 
 
@@ -121,11 +129,19 @@ def _options(args: argparse.Namespace) -> ConformOptions:
         cases_dir=cases_dir,
         only=tuple(args.only),
         fail_on_skip=args.fail_on_skip,
+        bounds=bounds_of(args),
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    from harness.conform.baseline import judge, load_baseline, write_baseline
+
     options = _options(args)
+    if args.update_baseline and args.baseline is None:
+        raise UsageError("--update-baseline needs --baseline FILE")
+    if args.update_baseline:  # fail before spending
+        writable_file(args.baseline, "--baseline")
+    known = None if args.baseline is None or args.update_baseline else load_baseline(args.baseline)
     handlers: list[Handler] = [ConsoleReport(quiet=args.quiet)]
     if args.report:
         handlers.append(JsonReport(args.report))
@@ -139,4 +155,13 @@ def run(args: argparse.Namespace) -> int:
         embedded_options(args, seed=args.seed),
     ) as target:
         result = run_conformance(target, options, handlers=handlers)
-    return result.exit_code
+    if args.update_baseline:
+        written = write_baseline(args.baseline, result.findings)
+        print(f"baseline: {len(written.entries)} finding(s) written to {args.baseline}",
+              file=sys.stderr)  # fmt: skip
+        return 130 if result.interrupted else 0  # the findings are now the accepted ones
+    if known is None:
+        return result.exit_code
+    judged = judge(result, known)
+    print("\n".join(judged.lines()), file=sys.stderr)
+    return judged.exit_code

@@ -47,6 +47,7 @@ class Job:
     input: InputImage | None = None
     error: FetchFailure | None = None
     parked: bool = False
+    cold: bool = False  # the first job its GPU ran: paid the configured cold-start cost
     reads: dict[str, int] = field(default_factory=dict)  # per-endpoint read counters (faults)
 
     def bump(self, key: str) -> int:
@@ -68,6 +69,7 @@ class Job:
             "resolution": self.resolution,
             "output_format": self.output_format,
             "expired": expired,
+            "cold": self.cold,
         }
 
 
@@ -144,7 +146,7 @@ class Simulation:
 
     def _start(self, job: Job, t: float) -> None:
         job.state, job.started_at = "running", t
-        cold = self._cold > 0
+        cold = job.cold = self._cold > 0
         self._cold -= int(cold)
         times = self.config.times
         job.service_time = times.sample(
