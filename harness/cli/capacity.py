@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.cli.options import add_target_options, embedded_options
+from harness.cli.options import add_target_options, embedded_options, writable_file
 from harness.errors import UsageError
 from harness.urls import checked_base_url, is_loopback
 
@@ -27,7 +27,7 @@ EMBEDDED_WORKERS, EMBEDDED_TIME_PER_STEP = 4, 0.02
 
 
 def _seconds(text: str) -> float:
-    from harness.cli.load import parse_duration
+    from harness.load.run.settings import parse_duration
 
     value = parse_duration(text)
     if value <= 0:
@@ -116,8 +116,7 @@ def _plan(args: argparse.Namespace) -> Any:
             )
     if args.poll_interval is not None and not args.poll_interval > 0:
         raise UsageError("--poll-interval must be > 0")
-    if not args.report.parent.is_dir():
-        raise UsageError(f"--report {args.report}: no such directory")
+    writable_file(args.report, "--report")
     try:
         return SearchPlan(
             args.target_wait,
@@ -162,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
     driver = "async reference client, open-loop Poisson arrivals, fixed polling"
     report = search_report(state, driver=driver)
     report["target"] = {"base_url": target.base_url, "embedded": embedded, "poll_interval": poll}
+    report["cost"].update(accepted=loop.created, cancelled=loop.cancelled, left_open=len(loop.open))
     args.report.write_text(json.dumps(report, indent=1))
     _say(report)
     if code == EXIT_OK and report["answer"] is None:
@@ -191,6 +191,7 @@ def _say(report: dict[str, Any]) -> None:
               f"{model['mean_service']:.3g}s mean service) predicted "
               f"{model['max_rate_for_target']:.3g} jobs/s")  # fmt: skip
     low, high = cost["gpu_seconds_bounds"]
-    print(f"capacity: cost {cost['jobs']} jobs, ~{cost['gpu_seconds']:.1f} GPU-seconds "
+    print(f"capacity: cost {cost['accepted']} jobs accepted ({cost['cancelled']} cancelled), "
+          f"~{cost['gpu_seconds']:.1f} GPU-seconds "
           f"({low:.1f}-{high:.1f}), "
           f"{cost['seconds']:.0f}s; stopped: {report['stopped']}")  # fmt: skip

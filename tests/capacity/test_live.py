@@ -91,6 +91,7 @@ def test_the_search_finds_the_highest_rate_within_10_percent_and_its_cost(tmp_pa
     low, high = cost["gpu_seconds_bounds"]
     assert low <= held <= high
     assert low <= cost["gpu_seconds"] <= high
-    assert f"cost {cost['jobs']} jobs" in out
+    assert cost["accepted"] == cost["jobs"]  # nothing refused, nothing interrupted
+    assert f"cost {cost['jobs']} jobs accepted (0 cancelled)" in out
     assert 2 <= data["model"]["servers_seen"] <= 4  # a floor: never more than there are
     assert {s["phase"] for s in data["steps"]} >= {"bracket", "confirm"}

@@ -42,7 +42,9 @@ class OpenLoop:
     job_timeout: float = 600.0
     request_timeout: float = 30.0
     open: set[str] = field(default_factory=set)  # created, not yet seen ending
-    created: int = 0
+    created: int = 0  # jobs the server accepted, in every batch (interrupted ones too)
+    cancelled: int = 0  # cancelled by the harness: timed out, or left when interrupted
+    _submits: set[asyncio.Future[tuple[Any, History]]] = field(default_factory=set)
 
     def _offsets(self, rate: float, jobs: int, seed: int) -> list[float]:
         if math.isinf(rate):
@@ -74,12 +76,14 @@ class OpenLoop:
         return _batch(rate, list(histories), loop.time() - start)
 
     async def _job(self, client: AsyncClient) -> History | None:
+        # Shielded: a Ctrl-C mid-submit must not lose the id of a job the server created.
+        submit = asyncio.ensure_future(client.submit_timed(self.body))
+        self._submits.add(submit)
+        submit.add_done_callback(self._submitted)
         try:
-            _, history = await client.submit_timed(self.body)
+            _, history = await asyncio.shield(submit)
         except HarnessError:
             return None  # refused or unanswered: counted as failed, nothing to cancel
-        self.created += 1
-        self.open.add(history.request_id)
         try:
             await client.wait(
                 history, FixedInterval(self.poll), timeout=self.job_timeout,
@@ -91,14 +95,24 @@ class OpenLoop:
             self.open.discard(history.request_id)
         return history
 
+    def _submitted(self, submit: asyncio.Future[tuple[Any, History]]) -> None:
+        self._submits.discard(submit)
+        if not submit.cancelled() and submit.exception() is None:
+            self.created += 1
+            self.open.add(submit.result()[1].request_id)
+
     async def _cancel_open(self, client: AsyncClient) -> None:
-        """Best effort, bounded: cancel every job created and not seen ending."""
+        """Best effort, bounded: let submits in flight land, then cancel every job created
+        and not seen ending."""
+        if self._submits:
+            await asyncio.wait(set(self._submits), timeout=_CLEANUP_TIMEOUT)
         for request_id in sorted(self.open):
             try:
-                await client.cancel(request_id, timeout=_CLEANUP_TIMEOUT)
+                ack = await client.cancel(request_id, timeout=_CLEANUP_TIMEOUT)
             except HarnessError:
                 continue
             self.open.discard(request_id)
+            self.cancelled += int(ack.cancelled)
 
 
 def _batch(rate: float, histories: list[History | None], seconds: float) -> Batch:
