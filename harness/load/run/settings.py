@@ -28,7 +28,9 @@ __all__ = [
     "SETTINGS_VERSION",
     "LoadSettings",
     "Spec",
+    "add_argument",
     "add_locust_options",
+    "flag",
     "option_specs",
     "parse_duration",
     "settings_from_locust",
@@ -250,6 +252,11 @@ class LoadSettings:
             yield f"settings version {self.version}: this harness reads {SETTINGS_VERSION}"
         if self.base_url is not None and self.emulator_fault:
             yield "--emulator-fault needs the embedded emulator: drop --base-url"
+
+    def outputs(self) -> list[tuple[str, str]]:
+        """(flag, path) of every file the run will write."""
+        named = (("--report", self.report), ("--html", self.html), ("--csv", self.csv))
+        return [(f, p) for f, p in named if p]
 
     @property
     def embedded(self) -> bool:
