@@ -150,7 +150,11 @@ def submit_fields(ctx: CheckContext) -> Verdict:
             endpoint = name.removesuffix("_url")
             if f"/{rid}/{endpoint}" not in url:
                 return failed(f"{name} {url!r} does not name request {rid!r}", [ex])
-    return passed(f"{len(acks)} submit answers carry four consistent fields", sample(acks))
+    return passed(
+        f"{len(acks)} submit answers carry four consistent fields",
+        sample(acks),
+        judged=len(acks),
+    )
 
 
 @check("status-words", rule="status.words")
@@ -168,7 +172,11 @@ def status_words(ctx: CheckContext) -> Verdict:
     if not judged:
         return skipped("no status or result answer was seen")
     shown = sample(judged, key=lambda j: (j[0], str(j[1])))
-    return passed(f"{len(judged)} answers use documented words", [ex for _, _, ex in shown])
+    return passed(
+        f"{len(judged)} answers use documented words",
+        [ex for _, _, ex in shown],
+        judged=len(judged),
+    )
 
 
 @check("content-type-json", rule="response.content-type-json")
@@ -188,4 +196,4 @@ def content_type_json(ctx: CheckContext) -> Verdict:
             f"{len(bad)} of {len(judged)} JSON answers are not labelled application/json", bad
         )
     shown = sample(judged, key=endpoint_of, limit=len(_SCHEMA))  # one per endpoint
-    return passed(f"{len(judged)} JSON answers say application/json", shown)
+    return passed(f"{len(judged)} JSON answers say application/json", shown, judged=len(judged))
