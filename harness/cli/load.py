@@ -2,6 +2,7 @@
 
 Never imports Locust: the scenarios run in a subprocess (Locust monkey-patches with gevent).
 Ctrl-C stops the run gracefully (queued jobs cancelled), still writes the report, exits 130.
+Exit codes: 0 gates passed, 1 a gate failed, 3 a gate inconclusive (see --inconclusive), 2 usage.
 """
 
 from __future__ import annotations
@@ -105,6 +106,13 @@ def register(sub: Any, *, name: str, help: str) -> None:
     )
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback host")
     p.add_argument("--slo", action="append", default=[], help="gate, e.g. 'queue_wait.p95<30s'")
+    p.add_argument("--confidence", type=float, default=0.99,
+                   help="of a percentile gate's verdict (default 0.99)")  # fmt: skip
+    p.add_argument("--inconclusive", choices=["pass", "fail"], default=None,
+                   help="exit as this when a gate is inconclusive (default: exit 3)")  # fmt: skip
+    p.add_argument("--warmup", default="0", metavar="30s|5jobs",
+                   help="jobs kept out of figures and gates, reported apart")  # fmt: skip
+    p.add_argument("--junit", default=None, metavar="FILE", help="SLO verdicts as JUnit XML")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--repeats", type=int, default=1, help="repeat runs (seed, seed+1, ...)")
     p.add_argument(
@@ -143,12 +151,18 @@ def _validate(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from harness.load.measure.slo import parse_slo
+    from harness.load.measure.warmup import parse_warmup
 
     _validate(args)
     try:
         slos = [parse_slo(s) for s in args.slo]
+        warmup = parse_warmup(args.warmup)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if not 0.5 < args.confidence < 1:
+        raise UsageError("--confidence must be in (0.5, 1)")
+    if args.junit and not Path(args.junit).resolve().parent.is_dir():
+        raise UsageError(f"--junit: no directory {Path(args.junit).parent}")
     duration, drain = parse_duration(args.duration), parse_duration(args.drain)
     embedded = args.base_url is None
     target_wait = parse_duration(args.target_wait or ("1s" if embedded else "30s"))
@@ -169,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
         try:  # the measuring stage: one line on failure, never a traceback
             report = build_report(
                 runs, base_url=base_url, embedded=embedded, target_wait=target_wait,
-                true_servers=plan.true_servers,
+                true_servers=plan.true_servers, warmup=warmup,
             )  # fmt: skip
             code = _finish(args, report, slos)
         except (HarnessError, KeyboardInterrupt):
@@ -209,16 +223,15 @@ def _target(args: argparse.Namespace, stack: ExitStack) -> tuple[str, str | None
 
 
 def _finish(args: argparse.Namespace, report: dict[str, Any], slos: list[Any]) -> int:
-    from harness.load.measure.slo import evaluate
+    from harness.load.run.judging import exit_code, judge_report
     from harness.reports.load_console import print_summary
 
-    counts = dict(report["accounting"])
-    sections = list(report["scenarios"].values())
-    counts["violations"] = sum(len(s["violations"]) for s in sections)
-    metrics = {name: section["metrics"] for name, section in report["scenarios"].items()}
-    results = evaluate(slos, metrics, counts)
-    report["slos"] = [r.to_dict() for r in results]
+    results = judge_report(report, slos, args.confidence)
     Path(args.report).write_text(json.dumps(report, indent=1, default=str))
+    if args.junit:
+        from harness.reports.load_junit import write_load_junit
+
+        write_load_junit(Path(args.junit), results, args.inconclusive or "skip")
     if args.html:
         from harness.reports.load_html import render_html
 
@@ -226,6 +239,5 @@ def _finish(args: argparse.Namespace, report: dict[str, Any], slos: list[Any]) -
     print_summary(report)
     for r in results:
         scope = "" if r.scope == "all" else f" [{r.scope}]"
-        actual = "none measured" if r.actual is None else f"{r.actual:.4g}"
-        print(f"SLO {r.slo.text}{scope}: {'pass' if r.passed else 'FAIL'} (actual {actual})")
-    return 1 if any(not r.passed for r in results) else 0
+        print(f"SLO {r.slo.text}{scope}: {r.verdict.value.upper()} ({r.explain()})")
+    return exit_code(results, args.inconclusive)

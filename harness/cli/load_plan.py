@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.load.measure.results import RunResults
+from harness.load.measure.warmup import NO_WARMUP, Warmup
 from harness.target import GROUND_TRUTH_PATH
 from harness.urls import is_loopback
 
@@ -166,8 +167,11 @@ def build_report(
     embedded: bool,
     target_wait: float,
     true_servers: int | None,
+    warmup: Warmup = NO_WARMUP,
 ) -> dict[str, Any]:
     from harness.load.measure.accounting import Accounting
+    from harness.load.measure.warmup import apply_warmup
+    from harness.load.run.judging import mark_warmup
     from harness.load.run.report import scenario_report
 
     truth, why = (None, "")
@@ -176,9 +180,12 @@ def build_report(
     sections: dict[str, Any] = {}
     total = Accounting(0, {})
     for scenario, repeats in runs.items():
+        kept = [apply_warmup(r, warmup) for r in repeats]  # figures without the warm-up
         section = scenario_report(
-            repeats, target_wait=target_wait, truth=truth, true_servers=true_servers
-        )
+            [run for run, _ in kept], target_wait=target_wait, truth=truth,
+            true_servers=true_servers,
+        )  # fmt: skip
+        mark_warmup(section, kept, warmup, truth)
         if truth is None and embedded:
             section["ground_truth"] = {"available": False, "reason": why}
         acc = section["accounting"]

@@ -155,11 +155,12 @@ def test_cli_update_then_judge(tmp_path, capsys):
     ("extra", "message"),
     [
         (["--update-baseline"], "needs --baseline"),
-        (["--baseline", "/nonexistent-dir/b.json", "--update-baseline"], "no directory"),
-        (["--baseline", "/nonexistent-dir/b.json"], "cannot read"),
+        (["--baseline", "{missing}/b.json", "--update-baseline"], "no directory"),
+        (["--baseline", "{missing}/b.json"], "cannot read"),
     ],
 )
-def test_cli_bad_baseline_options_fail_before_spending(capsys, extra, message):
+def test_cli_bad_baseline_options_fail_before_spending(tmp_path, capsys, extra, message):
+    extra = [a.replace("{missing}", str(tmp_path / "missing")) for a in extra]
     assert main(["conform", "--quiet", *extra]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1

@@ -70,10 +70,11 @@ def test_bad_reports_are_one_line_and_exit_2(tmp_path, capsys, content, message)
         ["--threshold", "-5%"],
         ["--threshold", "x"],
         ["--confidence", "0.3"],
-        ["--markdown", "/nonexistent-dir/s.md"],
+        ["--markdown", "{missing}/s.md"],
     ],
 )
 def test_bad_options_exit_2(tmp_path, capsys, extra):
+    extra = [a.replace("{missing}", str(tmp_path / "missing")) for a in extra]
     good = _report(tmp_path / "good.json", [1.0] * 10)
     assert main(["compare", good, good, *extra]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1

@@ -8,18 +8,22 @@ against a real server coldness is "unknown", never guessed.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from harness.load.measure.goodput import honest_percentiles
+from harness.load.measure.histograms import MetricHistograms
 from harness.load.measure.jobs import JobRecord
+from harness.load.measure.results import RunResults
 
 __all__ = [
     "NO_WARMUP",
     "Warmup",
     "WarmupSplit",
+    "apply_warmup",
     "cold_ids",
     "parse_warmup",
     "split_warmup",
@@ -75,6 +79,23 @@ def split_warmup(
     cut = sum(1 for r in ordered if r.intended_at < begin + warmup.seconds)
     cut = max(cut, min(warmup.jobs, len(ordered)))
     return WarmupSplit(ordered[cut:], ordered[:cut])
+
+
+def apply_warmup(run: RunResults, warmup: Warmup) -> tuple[RunResults, WarmupSplit]:
+    """The run with its figures (histograms) rebuilt from the jobs after the warm-up.
+
+    Every record stays, so the accounting still covers every job submitted; only the figures
+    leave the warm-up out. Records are not copied: the split's lists share them.
+    """
+    split = split_warmup(run.records, warmup, run.started_at or None)
+    if not split.warmup:
+        return run, split
+    by_policy = any("|" in key for key in run.histograms.names())
+    rebuilt = dataclasses.replace(run, records=[], histograms=MetricHistograms())
+    for rec in split.measured:
+        rebuilt.add(rec, by_policy=by_policy)
+    rebuilt.records = list(run.records)
+    return rebuilt, split
 
 
 def cold_ids(truth: Iterable[Mapping[str, Any]] | None) -> set[str] | None:

@@ -1,0 +1,136 @@
+"""The run's judgement: warm-up out of the figures, verdicts and goodput in the report, exits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.cli import main
+from harness.load.measure.results import RunResults
+from harness.load.measure.slo import SloResult, parse_slo
+from harness.load.measure.verdicts import Verdict
+from harness.load.measure.warmup import NO_WARMUP, Warmup, apply_warmup
+from harness.load.run.judging import exit_code, judge_report
+
+from .jobsets import job
+
+
+def _run(by_policy: bool = False) -> RunResults:
+    run = RunResults("queue-latency", started_at=100.0)
+    for i, wait in enumerate([9.0, 9.0, 0.5, 0.5, 0.5]):  # two slow (cold) jobs first
+        run.add(job((wait, wait), at=100.0 + i), by_policy=by_policy)
+    return run
+
+
+def test_apply_warmup_rebuilds_the_figures_but_keeps_every_record():
+    run = _run()
+    kept, split = apply_warmup(run, Warmup(jobs=2))
+    assert len(kept.records) == 5  # accounting still sees every job
+    assert len(split.warmup) == 2
+    summary = kept.histograms.summary("queue_wait")
+    assert summary is not None
+    assert summary.count == 3
+    assert summary.max == pytest.approx(0.5, rel=1e-3)
+    original = run.histograms.summary("queue_wait")
+    assert original is not None
+    assert original.max == pytest.approx(9.0, rel=1e-3)  # the run itself is untouched
+    same, nothing = apply_warmup(run, NO_WARMUP)
+    assert same is run
+    assert nothing.warmup == []
+
+
+def test_apply_warmup_keeps_per_policy_figures():
+    kept, _ = apply_warmup(_run(by_policy=True), Warmup(seconds=2.0))
+    assert "queue_wait|fixed:0.1" in kept.histograms.names()
+    assert kept.histograms.summary("queue_wait|fixed:0.1").count == 3
+
+
+def _report(jobs):
+    section = {"metrics": {}, "violations": [], "jobs": jobs}
+    return {
+        "accounting": {"submitted": len(jobs), "lost": 0},
+        "scenarios": {"queue-latency": section},
+    }
+
+
+def test_judge_report_skips_warmup_jobs_and_adds_goodput_and_honest_figures():
+    jobs = [job((0.2, 0.2), at=float(i)).to_dict() for i in range(100)]
+    for j in jobs[:10]:
+        j["warmup"] = True
+        j["intervals"]["queue_wait"] = [5.0, 5.0]
+    report = _report(jobs)
+    results = judge_report(report, [parse_slo("queue_wait.p95<1s"), parse_slo("lost==0")])
+    assert [r.verdict for r in results] == [Verdict.PASS, Verdict.PASS]
+    assert report["slos"][0]["evidence"]["jobs"] == 90
+    section = report["scenarios"]["queue-latency"]
+    assert section["goodput"]["jobs"] == 90
+    assert section["goodput"]["share"] == 1.0
+    assert section["goodput"]["targets"] == ["queue_wait.p95<1s"]
+    assert section["honest_percentiles"]["queue_wait"]["p95"] == pytest.approx(0.2)
+    assert "detection_delay" not in section["honest_percentiles"]
+
+
+def _result(verdict: Verdict) -> SloResult:
+    return SloResult(parse_slo("lost==0"), 0.0, verdict)
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "choice", "code"),
+    [
+        ([], None, 0),
+        ([Verdict.PASS], None, 0),
+        ([Verdict.PASS, Verdict.INCONCLUSIVE], None, 3),
+        ([Verdict.INCONCLUSIVE], "pass", 0),
+        ([Verdict.INCONCLUSIVE], "fail", 1),
+        ([Verdict.INCONCLUSIVE, Verdict.FAIL], None, 1),
+        ([Verdict.FAIL], "pass", 1),  # --inconclusive never turns a failure into a pass
+    ],
+)
+def test_exit_codes(verdicts, choice, code):
+    assert exit_code([_result(v) for v in verdicts], choice) == code
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--warmup", "soon"], "bad warm-up"),
+        (["--confidence", "0.2"], "--confidence"),
+        (["--junit", "{missing}/x.xml"], "no directory"),
+        (["--inconclusive", "maybe"], "invalid choice"),
+    ],
+)
+def test_bad_verdict_options_fail_before_spending(tmp_path, capsys, argv, message):
+    argv = [a.replace("{missing}", str(tmp_path / "missing")) for a in argv]
+    assert main(["load", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert message in err[0]
+
+
+@pytest.mark.live
+@pytest.mark.slow
+def test_a_short_run_is_inconclusive_and_says_how_many_more_jobs(tmp_path, capsys):
+    report_path, junit_path = tmp_path / "r.json", tmp_path / "load.xml"
+    code = main([
+        "load", "--scenario", "queue-latency", "--rate", "4", "--duration", "3s",
+        "--drain", "20s", "--emulator-workers", "2", "--emulator-time-per-step", "0.02",
+        "--poll-interval", "0.05", "--report", str(report_path), "--junit", str(junit_path),
+        "--warmup", "3jobs", "--slo", "end_to_end.p95<30s", "--slo", "lost==0",
+    ])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 3  # ~12 jobs cannot show a p95 at 99% confidence
+    assert "SLO end_to_end.p95<30s [queue-latency]: INCONCLUSIVE" in out
+    assert "more jobs" in out
+    report = json.loads(report_path.read_text())
+    section = report["scenarios"]["queue-latency"]
+    assert [j["warmup"] for j in section["jobs"]][:3] == [True] * 3
+    assert sum(j["warmup"] for j in section["jobs"]) == 3
+    assert section["warmup"]["excluded_jobs"] == 3
+    cold = section["warmup"]["cold_jobs"]  # the emulator says which jobs started a GPU
+    assert len(cold["in_warmup"]) + len(cold["measured"]) == 2
+    judged = section["accounting"]["submitted"] - 3
+    assert report["slos"][0]["evidence"]["jobs"] == judged
+    assert section["metrics"]["end_to_end"]["count"] == judged
+    assert section["goodput"]["jobs"] == judged
+    assert "<skipped" in junit_path.read_text()
