@@ -60,7 +60,7 @@ class BaselineEntry:
 
     @classmethod
     def of(cls, finding: Finding) -> BaselineEntry:
-        return cls(finding.check_id, finding.rule, signature(finding.message))
+        return cls(finding.check_id, finding.rule.id, signature(finding.message))
 
     def to_dict(self) -> dict[str, str]:
         return {"check": self.check, "rule": self.rule, "signature": self.signature}

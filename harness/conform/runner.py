@@ -14,9 +14,11 @@ from pathlib import Path
 
 import httpx
 
-from harness.checks import CHECKS, CheckContext, JobLedger, Observations, skipped
+from harness.checks import CHECKS, CheckContext, JobLedger, Observations
+from harness.checks.ledger import JobEntry
 from harness.checks.registry import Finding, Outcome
 from harness.client import Call, Client
+from harness.client.transport import bounded_http_client
 from harness.clock import Clock, SystemClock
 from harness.conform.events import (
     CheckFinished,
@@ -65,7 +67,7 @@ def run_conformance(
     ledger = JobLedger(options.max_jobs)
     started = time.monotonic()
     owned = http is None
-    http = http or httpx.Client(timeout=30.0)
+    http = http or bounded_http_client()
     client = Client(target.base_url, target.token, http=http, clock=clock, listeners=[obs.record])
     ctx = CheckContext(
         obs,
@@ -89,8 +91,7 @@ def run_conformance(
             try:
                 finding = chk.run(ctx)
             except TransportError as exc:
-                verdict = skipped(f"could not be exercised: {exc}")
-                finding = Finding(chk.id, chk.level, chk.rule, verdict.outcome, verdict.message)
+                finding = chk.finding(Outcome.SKIPPED, f"could not be exercised: {exc}")
             findings.append(finding)
             _emit(handlers, CheckFinished(finding))
     except KeyboardInterrupt:
@@ -102,9 +103,7 @@ def run_conformance(
     done = {f.check_id for f in findings}
     for chk in checks:
         if chk.id not in done:
-            findings.append(
-                Finding(chk.id, chk.level, chk.rule, Outcome.SKIPPED, "run interrupted")
-            )
+            findings.append(chk.finding(Outcome.SKIPPED, "run interrupted"))
     result = RunResult(
         target.base_url,
         findings,
@@ -150,12 +149,17 @@ def _cancel_unfinished(client: Client, ledger: JobLedger, obs: Observations) -> 
             continue  # a probe's job, cancelled at once when it was created
         else:
             todo.append(entry)
+    # The whole cleanup shares `bounds.cleanup_timeout`: a hanging server cannot hold it.
+    end = time.monotonic() + client.bounds.cleanup_timeout
     try:
         for entry in todo:
             entry.cancel = "not sent: interrupted again"
         for entry in todo:
-            entry.cancel, state = _cancel_one(client, entry.request_id)
-            entry.state = state or entry.state
+            left = end - time.monotonic()
+            if left <= 0:
+                entry.cancel = "not sent: cleanup time spent"
+                continue
+            _cancel_one(client, entry, left)
     except KeyboardInterrupt:
         pass
     counts = Counter(str(e.cancel) for e in todo)
@@ -166,18 +170,24 @@ def _cancel_unfinished(client: Client, ledger: JobLedger, obs: Observations) -> 
     )
 
 
-def _cancel_one(client: Client, request_id: str) -> tuple[str, str | None]:
-    """(the cancel's outcome, the job's state read after it) for one job."""
+def _cancel_one(client: Client, entry: JobEntry, left: float) -> None:
+    """Cancel one job within `left` seconds, booking the outcome the moment it is known (a
+    second Ctrl-C during the status read after it keeps it), then the state read after it."""
+    start = time.monotonic()
     try:
-        reply = client.request(Call.on_request("cancel", request_id))
+        reply = client.request(Call.on_request("cancel", entry.request_id), timeout=left)
     except HarnessError:
-        return "no answer", None
+        entry.cancel = "no answer"
+        return
     body = reply.json()
     outcome = body.get("outcome") if isinstance(body, dict) else None
-    said = outcome if isinstance(outcome, str) else f"HTTP {reply.response.status_code}"
+    entry.cancel = outcome if isinstance(outcome, str) else f"HTTP {reply.response.status_code}"
+    left -= time.monotonic() - start
+    if left <= 0:
+        return
     try:
-        status = client.request(Call.on_request("status", request_id)).json()
+        status = client.request(Call.on_request("status", entry.request_id), timeout=left).json()
     except HarnessError:
-        return said, None
+        return
     word = status.get("status") if isinstance(status, dict) else None
-    return said, word if isinstance(word, str) else None
+    entry.state = word if isinstance(word, str) else entry.state

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -66,9 +67,10 @@ class EmulatorServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        fetch_allow: Sequence[str] | None = None,
     ) -> None:
         self.config = config or ModelConfig()
-        self.app = build_app(self.config, faults)
+        self.app = build_app(self.config, faults, fetch_allow=fetch_allow)
         self.model = self.app.model
         self._host, self._port = host, port
         self._sock: socket.socket | None = None

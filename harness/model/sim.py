@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.model.config import ModelConfig
+from harness.model.config import ModelConfig, tenant_label
 from harness.model.images import FetchFailure, InputImage, PendingImage
 from harness.model.queue import PositionQueue
 
@@ -58,7 +58,7 @@ class Job:
         """Ground truth: what really happened, by the model's own clock."""
         return {
             "request_id": self.request_id,
-            "tenant": f"tenant-{self.tenant + 1}",
+            "tenant": tenant_label(self.tenant),
             "state": "lost" if self.lost and self.state == "succeeded" else self.state,
             "submitted_at": self.submitted_at,
             "started_at": self.started_at,

@@ -18,6 +18,7 @@ from harness.conform.baseline import (
 )
 from harness.conform.events import RunResult
 from harness.errors import UsageError
+from harness.rules import Rule
 from tests.conform.test_mutation import run_mock
 
 
@@ -51,7 +52,7 @@ def test_signature_keeps_what_tells_failures_apart(one, other):
 
 
 def _finding(check="c1", message="broke 3 times", outcome=Outcome.FAILED, level=Level.MUST):
-    return Finding(check, level, f"rule of {check}", outcome, message)
+    return Finding(check, Rule(f"rule-of-{check}", level, "a rule", ()), outcome, message)
 
 
 def _result(*findings, strict=False, interrupted=False):
@@ -75,7 +76,7 @@ def test_known_new_and_fixed():
     assert judged.exit_code == 1
     assert judged.lines()[-1] == "baseline: 1 known, 1 new, 1 fixed"
     assert "baseline: NEW c4: new breakage" in judged.lines()
-    assert judged.to_dict()["fixed"] == [{"check": "c2", "rule": "rule of c2",
+    assert judged.to_dict()["fixed"] == [{"check": "c2", "rule": "rule-of-c2",
                                           "signature": "broke <n> times"}]  # fmt: skip
 
 
@@ -93,7 +94,7 @@ def test_only_new_failures_fail_and_the_runs_own_rule_still_applies():
 
 def test_baseline_keeps_only_failures():
     baseline = Baseline.of([_finding("c1"), _finding("c2", outcome=Outcome.PASSED)])
-    assert baseline.entries == frozenset({BaselineEntry("c1", "rule of c1", "broke <n> times")})
+    assert baseline.entries == frozenset({BaselineEntry("c1", "rule-of-c1", "broke <n> times")})
 
 
 def test_file_round_trip(tmp_path):
@@ -128,16 +129,18 @@ def test_a_real_fault_against_its_own_baseline():
     leaky = run_mock("tenant_leak")
     assert leaky.exit_code == 1
     baseline = Baseline.of(leaky.findings)
+    assert "tenant-isolation" in {e.check for e in baseline.entries}
     again = judge(run_mock("tenant_leak"), baseline)
-    assert again.exit_code == 0
+    assert again.exit_code == 0  # the same failures, with other request ids: all known
     assert again.new == []
-    assert [f.check_id for f in again.known] == ["tenant-isolation"]
+    assert "tenant-isolation" in [f.check_id for f in again.known]
     fixed = judge(run_mock(), baseline)
-    assert [e.check for e in fixed.fixed] == ["tenant-isolation"]
-    assert fixed.exit_code == 0
+    assert "tenant-isolation" in [e.check for e in fixed.fixed]
+    assert fixed.new == []
     worse = judge(run_mock("tenant_leak", "unknown_request_500"), baseline)
     assert worse.exit_code == 1
     assert worse.new
+    assert "tenant-isolation" not in [f.check_id for f in worse.new]
 
 
 def test_cli_update_then_judge(tmp_path, capsys):

@@ -1,6 +1,6 @@
 """Poll-interval advice from measured (polls per job, detection delay) pairs, per policy.
 
-The trade (METRICS.md): a fixed interval T over a run of length R costs about R/T polls and
+The trade (docs/metrics.md): a fixed interval T over a run of length R costs about R/T polls and
 T/2 of detection delay. The advice picks from what was measured, and shows the formula's
 prediction for the common defaults beside it.
 """

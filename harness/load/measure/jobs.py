@@ -48,7 +48,7 @@ class JobRecord:
     reject_reason: str | None = None
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     # The server's own timestamps from /result, raw as sent and parsed to epoch seconds when
-    # they parse: reported next to the client's figures, never in their place (METRICS.md).
+    # they parse: reported next to the client's figures, never in their place (docs/metrics.md).
     result_read: bool = False
     server_created_at: Any = None
     server_finished_at: Any = None
@@ -80,7 +80,7 @@ class JobRecord:
         return server_duration(start, parse_stamp(self.server_finished_at))
 
     def fill_from(self, history: History) -> None:
-        """Copy the polls and derive the intervals (METRICS.md) from a finished history."""
+        """Copy the polls and derive the intervals (docs/metrics.md) from a finished history."""
         self.polls = [
             (p.sent_at, p.received_at, p.status.status if p.status else p.error)
             for p in history.polls

@@ -1,4 +1,4 @@
-"""The server's own timestamps beside the client's figures (METRICS.md): descriptive only.
+"""The server's own timestamps beside the client's figures (docs/metrics.md): descriptive only.
 
 Per job, `finished_at - created_at` is a difference of two server readings, so it does not
 depend on the server's clock offset: it should lie inside the client's end-to-end interval

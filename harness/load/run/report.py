@@ -18,6 +18,7 @@ from harness.load.measure.results import RunResults, merge_results
 from harness.load.measure.server_times import server_times_section
 from harness.load.measure.timeline import build_timeline
 from harness.load.measure.truth import compare_with_truth
+from harness.load.run.fleet_model import fleet_predictor
 
 __all__ = ["INTERVAL_METRICS", "scenario_report"]
 
@@ -131,7 +132,9 @@ def scenario_report(
         "violations": [
             {"request_id": r.request_id, "violation": v} for r in records for v in r.violations
         ],
-        "capacity": capacity_section(records, target_wait=target_wait, poisson=poisson),
+        "capacity": capacity_section(
+            records, target_wait=target_wait, poisson=poisson, predictor_for=fleet_predictor
+        ),
         "server_timestamps": server_times_section(records),
         "timeline": timeline.__dict__,
         "confidence": _confidence(repeats),
@@ -150,10 +153,10 @@ def scenario_report(
             section["capacity"]["saturation_rate_true"] = true_rate
             cap = section["capacity"]
             predicted = cap.get("saturation_rate_predicted")
-            if predicted and cap.get("saturated"):
+            if predicted and not cap.get("lower_bound"):
                 cap["prediction_error"] = predicted / true_rate - 1
             elif predicted:  # a lower bound's distance from the truth measures nothing
                 cap["prediction_error"] = None
-                cap["prediction_error_note"] = "not meaningful: the run never saturated"
+                cap["prediction_error_note"] = "not meaningful: a lower bound"
     section["jobs"] = [r.to_dict() for r in records]
     return section
