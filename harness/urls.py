@@ -149,6 +149,8 @@ def fetch_refusal(
     host = parsed.host.lower().rstrip(".")
     if host in METADATA_HOSTS:
         return f"{host} is a cloud metadata service"
+    if same_origin(url, base_url):  # the API's own host: the run talks to it anyway
+        return None
     try:
         addresses = _addresses(host, resolve, timeout)
     except (OSError, ValueError) as exc:

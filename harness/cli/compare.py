@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.cli.options import writable_file
 from harness.errors import UsageError
 
 __all__ = ["register", "run"]
@@ -66,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0.5 < args.confidence < 1:
         raise UsageError("--confidence must be in (0.5, 1)")
-    if args.markdown is not None and not args.markdown.parent.is_dir():
-        raise UsageError(f"--markdown: no directory {args.markdown.parent}")
+    if args.markdown is not None:
+        writable_file(args.markdown, "--markdown")
     old, new = _jobs(args.old), _jobs(args.new)
     metrics = args.metric or None
     kwargs = {} if metrics is None else {"metrics": metrics}

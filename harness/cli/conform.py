@@ -135,8 +135,8 @@ def run(args: argparse.Namespace) -> int:
     options = _options(args)
     if args.update_baseline and args.baseline is None:
         raise UsageError("--update-baseline needs --baseline FILE")
-    if args.update_baseline and not args.baseline.parent.is_dir():  # fail before spending
-        raise UsageError(f"--baseline: no directory {args.baseline.parent}")
+    if args.update_baseline:  # fail before spending
+        writable_file(args.baseline, "--baseline")
     known = None if args.baseline is None or args.update_baseline else load_baseline(args.baseline)
     handlers: list[Handler] = [ConsoleReport(quiet=args.quiet)]
     if args.report:

@@ -161,8 +161,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if not 0.5 < args.confidence < 1:
         raise UsageError("--confidence must be in (0.5, 1)")
-    if args.junit and not Path(args.junit).resolve().parent.is_dir():
-        raise UsageError(f"--junit: no directory {Path(args.junit).parent}")
+    if args.junit:
+        from harness.cli.options import writable_file
+
+        writable_file(args.junit, "--junit")
     duration, drain = parse_duration(args.duration), parse_duration(args.drain)
     embedded = args.base_url is None
     target_wait = parse_duration(args.target_wait or ("1s" if embedded else "30s"))

@@ -70,11 +70,12 @@ def test_bad_reports_are_one_line_and_exit_2(tmp_path, capsys, content, message)
         ["--threshold", "-5%"],
         ["--threshold", "x"],
         ["--confidence", "0.3"],
-        ["--markdown", "{missing}/s.md"],
+        ["--markdown", "{file}/s.md"],
     ],
 )
 def test_bad_options_exit_2(tmp_path, capsys, extra):
-    extra = [a.replace("{missing}", str(tmp_path / "missing")) for a in extra]
     good = _report(tmp_path / "good.json", [1.0] * 10)
+    (tmp_path / "a-file").write_text("")  # a path under a file cannot be written, even by root
+    extra = [a.format(file=tmp_path / "a-file") for a in extra]
     assert main(["compare", good, good, *extra]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1

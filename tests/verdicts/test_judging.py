@@ -96,12 +96,13 @@ def test_exit_codes(verdicts, choice, code):
     [
         (["--warmup", "soon"], "bad warm-up"),
         (["--confidence", "0.2"], "--confidence"),
-        (["--junit", "{missing}/x.xml"], "no directory"),
+        (["--junit", "{file}/x.xml"], "is not a folder"),
         (["--inconclusive", "maybe"], "invalid choice"),
     ],
 )
 def test_bad_verdict_options_fail_before_spending(tmp_path, capsys, argv, message):
-    argv = [a.replace("{missing}", str(tmp_path / "missing")) for a in argv]
+    (tmp_path / "a-file").write_text("")  # a path under a file cannot be written, even by root
+    argv = [a.format(file=tmp_path / "a-file") for a in argv]
     assert main(["load", *argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
