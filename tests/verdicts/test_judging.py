@@ -40,6 +40,17 @@ def test_apply_warmup_rebuilds_the_figures_but_keeps_every_record():
     assert nothing.warmup == []
 
 
+def test_apply_warmup_counts_from_the_runs_start():
+    run = _run()  # jobs meant for 100.0, 101.0, ...
+    run.started_at = 99.0
+    _, split = apply_warmup(run, Warmup(seconds=2.0))
+    assert [r.intended_at for r in split.warmup] == [100.0]  # before 99 + 2
+    run.started_at = 0.0  # unknown: count from the first job
+    kept, split = apply_warmup(run, Warmup(seconds=2.0))
+    assert [r.intended_at for r in split.warmup] == [100.0, 101.0]
+    assert not any("|" in key for key in kept.histograms.names())
+
+
 def test_apply_warmup_keeps_per_policy_figures():
     kept, _ = apply_warmup(_run(by_policy=True), Warmup(seconds=2.0))
     assert "queue_wait|fixed:0.1" in kept.histograms.names()
