@@ -46,7 +46,7 @@ def test_nearest_rank():
         1.0, 1.0, 2.0, 3.0, 4.0, 5.0, 5.0]  # fmt: skip
     assert nearest_rank([1.0, math.inf], 50) == 1.0
     assert nearest_rank([1.0, math.inf], 51) == math.inf
-    with pytest.raises(ValueError, match="no values"):
+    with pytest.raises(ValueError, match=r"^no values$"):
         nearest_rank([], 50)
 
 

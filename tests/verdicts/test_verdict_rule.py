@@ -130,6 +130,10 @@ def test_fail_needs_significantly_many_misses():
     assert failed.verdict is Verdict.FAIL
     assert failed.more_jobs is None
     assert failed.p_fail == pytest.approx(0.0043, abs=1e-4)
+    assert failed.p_pass == pytest.approx(0.99854, abs=1e-4)  # P(X <= 12)
+    open_ = judge_share(Tally(under=89, over=11), 0.05)
+    assert open_.p_pass == pytest.approx(0.99573, abs=1e-4)  # P(X <= 11)
+    assert open_.p_fail == pytest.approx(0.0115, abs=1e-3)  # P(X >= 11)
     assert "fail" in failed.explain()
     assert "12 over" in failed.explain()
 
