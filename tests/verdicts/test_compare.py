@@ -114,6 +114,7 @@ def _alarm(old: dict[str, list[float]], new: dict[str, list[float]], seed: int) 
     )
 
 
+@pytest.mark.slow
 def test_reruns_of_one_configuration_rarely_alarm_and_a_20pct_slower_server_always_does():
     """One-minute runs on the model (2 GPUs at 80% load, Poisson arrivals), seeded.
 
