@@ -8,6 +8,7 @@ from harness.checks.registry import Verdict, check, failed, observed, passed, sk
 
 __all__: list[str] = []
 
+
 @check("cancel-queued", rule="cancel.queued")
 def cancel_queued(ctx: CheckContext) -> Verdict:
     judged, voided = tries(ctx, "queued")

@@ -95,7 +95,7 @@ class ClientSettings:
         """A call that got no (complete) answer: noted as evidence, returned to raise."""
         why = str(exc)
         if isinstance(exc, httpx.TimeoutException):
-            why = f"no answer within the {timeout:g} s request deadline"
+            why = f"no answer within the {round(timeout, 2):g} s request deadline"
         exchange = Exchange.of(
             request, error=f"{type(exc).__name__}: {why}", sent_at=sent, received_at=now
         )
@@ -124,7 +124,13 @@ class ClientSettings:
             reply.sent_at,
             reply.received_at,
             status,
-            error=None if status else f"HTTP {reply.response.status_code}",
+            error=None if status else _why_not(reply),
             bytes_sent=len(reply.response.request.content),
             bytes_received=reply.received,
         )
+
+
+def _why_not(reply: Reply) -> str:
+    """Why a status answer gave no status: its HTTP code, and what cut it, if anything."""
+    note = reply.exchange.error
+    return f"HTTP {reply.response.status_code}" + (f" ({note})" if note else "")

@@ -18,8 +18,10 @@ from harness.checks import CHECKS, CheckContext, JobLedger, Observations
 from harness.checks.ledger import JobEntry
 from harness.checks.registry import Finding, Outcome
 from harness.client import Call, Client
+from harness.client.bounds import DEFAULT_BOUNDS, Bounds
 from harness.client.transport import bounded_http_client
 from harness.clock import Clock, SystemClock
+from harness.conform.cost import RunCost
 from harness.conform.events import (
     CheckFinished,
     Handler,
@@ -28,6 +30,7 @@ from harness.conform.events import (
     RunStarted,
     StageStarted,
 )
+from harness.conform.plan import Plan
 from harness.conform.workload import UNANSWERED, Workload
 from harness.errors import HarnessError, TransportError
 from harness.target import Target
@@ -46,6 +49,7 @@ class ConformOptions:
     cases_dir: Path | None = None
     only: Sequence[str] = ()  # check ids; empty: all
     fail_on_skip: bool = False  # a MUST check that could not be exercised fails the run
+    bounds: Bounds = DEFAULT_BOUNDS  # bytes and seconds every call may take
 
 
 def _emit(handlers: Iterable[Handler], event: object) -> None:
@@ -68,7 +72,14 @@ def run_conformance(
     started = time.monotonic()
     owned = http is None
     http = http or bounded_http_client()
-    client = Client(target.base_url, target.token, http=http, clock=clock, listeners=[obs.record])
+    client = Client(
+        target.base_url,
+        target.token,
+        http=http,
+        clock=clock,
+        listeners=[obs.record],
+        bounds=options.bounds,
+    )
     ctx = CheckContext(
         obs,
         client,
@@ -82,9 +93,14 @@ def run_conformance(
     _emit(handlers, RunStarted(target.base_url, target.embedded, len(checks), options.max_jobs))
     findings: list[Finding] = []
     interrupted = False
+    workload: Workload | None = None
+    cost: RunCost | None = None
     try:
-        _emit(handlers, StageStarted("workload: burst of valid jobs, polled and cancelled"))
-        Workload(ctx, clock, options.poll_interval, options.job_timeout).run()
+        workload = Workload(ctx, clock, options.poll_interval, options.job_timeout)
+        plan = workload.plan()
+        cost = workload.cost = plan.cost()
+        _emit(handlers, StageStarted(_announce(plan, cost)))
+        workload.run(plan)
         _note_hollow_workload(obs, target.input_image_url)
         _emit(handlers, StageStarted("checks"))
         for chk in checks:
@@ -104,6 +120,8 @@ def run_conformance(
     for chk in checks:
         if chk.id not in done:
             findings.append(chk.finding(Outcome.SKIPPED, "run interrupted"))
+    if workload is not None and workload.cost is not None:
+        cost = workload.cost
     result = RunResult(
         target.base_url,
         findings,
@@ -114,9 +132,20 @@ def run_conformance(
         fail_on_skip=options.fail_on_skip,
         interrupted=interrupted,
         notes=obs.notes,
+        cost=cost,
     )
     _emit(handlers, RunFinished(result))
     return result
+
+
+def _announce(plan: Plan, cost: RunCost) -> str:
+    jobs = len(plan.lifecycle) + len(plan.acceptance)
+    return (
+        f"workload: {jobs} valid jobs ({len(plan.lifecycle)} life-cycle on the cheapest input, "
+        f"{len(plan.acceptance)} edges, {len(plan.spare)} of them cancelled while queued); "
+        f"estimated GPU time {cost.planned:.0f} s (at most {cost.worst:.0f} s if no queued "
+        "cancel lands)"
+    )
 
 
 def _note_hollow_workload(obs: Observations, image_url: str) -> None:
@@ -174,6 +203,7 @@ def _cancel_one(client: Client, entry: JobEntry, left: float) -> None:
     """Cancel one job within `left` seconds, booking the outcome the moment it is known (a
     second Ctrl-C during the status read after it keeps it), then the state read after it."""
     start = time.monotonic()
+    left = min(left, client.bounds.request_timeout)
     try:
         reply = client.request(Call.on_request("cancel", entry.request_id), timeout=left)
     except HarnessError:

@@ -11,8 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.load.measure.slo import SloResult
-from harness.load.measure.verdicts import Verdict
+from harness.load.run.report_model import SloVerdict
 
 __all__ = ["INCONCLUSIVE_AS", "load_junit_xml", "write_load_junit"]
 
@@ -23,35 +22,33 @@ def _suite_name(scope: str) -> str:
     return "load.run" if scope == "all" else f"load.{scope}"
 
 
-def _case(suite: ET.Element, result: SloResult, inconclusive: str) -> str:
+def _case(suite: ET.Element, verdict: SloVerdict, inconclusive: str) -> str:
     """Add the SLO's test case; return how it counted: pass, failure or skipped."""
-    case = ET.SubElement(suite, "testcase", classname=suite.get("name", ""), name=result.slo.text,
+    case = ET.SubElement(suite, "testcase", classname=suite.get("name", ""), name=verdict.slo,
                          time="0")  # fmt: skip
-    text = result.explain()
-    verdict = result.verdict
-    if verdict is Verdict.INCONCLUSIVE and inconclusive != "skip":
-        verdict = Verdict.FAIL if inconclusive == "fail" else Verdict.PASS
-        text = f"inconclusive, counted as {verdict.value} (--inconclusive {inconclusive}): {text}"
-    if verdict is Verdict.FAIL:
-        node = ET.SubElement(case, "failure", message=f"{result.verdict.value}: {text}")
+    text, counted = verdict.explanation, verdict.verdict
+    if counted == "inconclusive" and inconclusive != "skip":
+        counted = inconclusive
+        text = f"inconclusive, counted as {counted} (--inconclusive {counted}): {text}"
+    if counted == "fail":
+        node = ET.SubElement(case, "failure", message=f"{verdict.verdict}: {text}")
         node.text = text
         return "failure"
-    if verdict is Verdict.INCONCLUSIVE:
+    if counted == "inconclusive":
         ET.SubElement(case, "skipped", message=f"inconclusive: {text}")
         return "skipped"
-    ET.SubElement(case, "system-out").text = f"{result.verdict.value}: {text}"
+    ET.SubElement(case, "system-out").text = f"{verdict.verdict}: {text}"
     return "pass"
 
 
-def load_junit_xml(results: Sequence[SloResult], inconclusive: str = "skip") -> str:
+def load_junit_xml(verdicts: Sequence[SloVerdict], inconclusive: str = "skip") -> str:
     if inconclusive not in INCONCLUSIVE_AS:
         raise ValueError(f"inconclusive must be one of {INCONCLUSIVE_AS}, not {inconclusive!r}")
     root = ET.Element("testsuites", name="chronoedit-load")
-    scopes = list(dict.fromkeys(r.scope for r in results))
     totals = {"tests": 0, "failures": 0, "skipped": 0}
-    for scope in scopes:
+    for scope in dict.fromkeys(v.scope for v in verdicts):
         suite = ET.SubElement(root, "testsuite", name=_suite_name(scope))
-        counted = [_case(suite, r, inconclusive) for r in results if r.scope == scope]
+        counted = [_case(suite, v, inconclusive) for v in verdicts if v.scope == scope]
         counts = {"tests": len(counted), "failures": counted.count("failure"),
                   "skipped": counted.count("skipped")}  # fmt: skip
         for key, value in counts.items():
@@ -64,5 +61,7 @@ def load_junit_xml(results: Sequence[SloResult], inconclusive: str = "skip") -> 
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
 
 
-def write_load_junit(path: Path, results: Sequence[SloResult], inconclusive: str = "skip") -> None:
-    path.write_text(load_junit_xml(results, inconclusive) + "\n", encoding="utf-8")
+def write_load_junit(
+    path: Path, verdicts: Sequence[SloVerdict], inconclusive: str = "skip"
+) -> None:
+    path.write_text(load_junit_xml(verdicts, inconclusive) + "\n", encoding="utf-8")

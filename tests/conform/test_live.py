@@ -22,7 +22,7 @@ from harness.model.faults import FAULTS, OPERATIONAL_FAULTS
 pytestmark = pytest.mark.live
 
 CONTRACT_FAULTS = sorted(set(FAULTS) - OPERATIONAL_FAULTS)
-FAST = ("--examples", "5", "--max-jobs", "12", "--emulator-time-per-step", "0.005")
+FAST = ("--examples", "5", "--max-jobs", "12", "--emulator-time-per-step", "0.05")
 
 
 def expected(fault: str) -> set[str]:
@@ -103,7 +103,8 @@ def test_every_fault_is_caught_by_a_check_of_its_level() -> None:
     [
         ("error_rate=0.05", ()),
         ("drop_rate=0.02", ()),
-        ("slow=0.05", ("--examples", "1", "--max-jobs", "8")),
+        # answers 50 ms late: nothing queues, so the 50-step edge runs (2.6 s) to its end
+        ("slow=0.05", ("--examples", "1", "--max-jobs", "8", "--job-timeout", "10")),
     ],
 )
 def test_transport_noise_causes_no_finding_and_is_reported(

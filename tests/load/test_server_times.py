@@ -11,7 +11,15 @@ from harness.client.protocol import Call
 from harness.client.timestamps import StampForm, parse_stamp, server_duration
 from harness.clock import VirtualClock
 from harness.load.measure.jobs import JobRecord
-from harness.load.measure.server_times import compare_job, server_times_line, server_times_section
+from harness.load.measure.results import RunResults
+from harness.load.measure.server_times import (
+    Unparseable,
+    compare_job,
+    server_times_line,
+    server_times_section,
+)
+from harness.load.run.report import build_report
+from harness.load.run.report_model import to_plain
 from harness.load.swarm.flow import Answer
 from harness.reports.load_console import print_summary
 from tests.load.test_flow import Scripted, _run
@@ -87,44 +95,36 @@ def test_section_counts_lists_outside_and_estimates_offset():
     records.append(_record("skewed", (1.0, 1.2), _iso(T0 + 5.001), _iso(T0 + 6.1)))
     records.append(JobRecord("s", "p", T0, T0, T0, request_id="cancelled", outcome="cancelled"))
     section = server_times_section(records)
-    assert section["results_read"] == 8
-    assert section["formats"]["created_at"] == {"iso8601_utc_z": 7, "other": 1}
-    assert section["unparseable"] == 1
-    assert section["unparseable_examples"] == [
-        {"request_id": "odd", "field": "created_at", "raw": "tuesday"}
-    ]
+    assert section.results_read == 8
+    assert section.formats["created_at"] == {"iso8601_utc_z": 7, "other": 1}
+    assert section.unparseable == 1
+    assert section.unparseable_examples == [Unparseable("odd", "created_at", "tuesday")]
     # the skewed clock shifts both stamps: its duration still agrees, only the offset shows it
-    assert (section["compared"], section["within"], section["outside"]) == (7, 6, 1)
-    assert [e["request_id"] for e in section["outside_examples"]] == ["late"]
-    assert section["resolution"] == pytest.approx(0.001)
-    off = section["clock_offset"]
-    assert off["jobs"] == 7
-    assert off["median"] == pytest.approx(0.0, abs=1e-6)  # created_at at the submit midpoint
-    assert off["max"] == pytest.approx(5.0)
-    assert off["median_half_rtt"] == pytest.approx(0.001, abs=1e-6)
-    assert section["end_to_end"]["server_p50"] == pytest.approx(1.099)
+    assert (section.compared, section.within, section.outside) == (7, 6, 1)
+    assert [e.request_id for e in section.outside_examples] == ["late"]
+    assert section.resolution == pytest.approx(0.001)
+    off = section.clock_offset
+    assert off.jobs == 7
+    assert off.median == pytest.approx(0.0, abs=1e-6)  # created_at at the submit midpoint
+    assert off.max == pytest.approx(5.0)
+    assert off.median_half_rtt == pytest.approx(0.001, abs=1e-6)
+    assert section.end_to_end is not None
+    assert section.end_to_end.server_p50 == pytest.approx(1.099)
     line = server_times_line(section)
     assert "within client bounds 6/7" in line
     assert "(late)" in line
     assert "1 stamps unparseable" in line
-    json.dumps(section)  # plain data
+    json.dumps(to_plain(section))  # plain data
 
 
 def test_no_result_read_is_reported_not_an_error(capsys):
     section = server_times_section([JobRecord("s", "p", T0, T0, T0, outcome="lost")])
-    assert section["results_read"] == 0
+    assert section.results_read == 0
     assert "no /result was read" in server_times_line(section)
-    report = {
-        "accounting": {},
-        "scenarios": {
-            "s": {
-                "metrics": {},
-                "violations": [],
-                "capacity": {"available": False, "reason": "x"},
-                "server_timestamps": section,
-            }
-        },
-    }
+    run = RunResults("queue-latency", records=[JobRecord("s", "p", T0, T0, T0, outcome="lost")])
+    report = build_report(
+        {"queue-latency": [run]}, base_url="http://x", embedded=False, target_wait=1.0, settings={}
+    )
     print_summary(report)
     assert "server timestamps: no /result was read" in capsys.readouterr().out
 
@@ -160,8 +160,8 @@ def test_the_flow_records_the_stamps_raw_and_parsed_and_they_agree(skew):
     assert comparison is not None
     assert comparison.within
     section = server_times_section([rec])
-    assert section["within"] == 1
-    assert section["clock_offset"]["median"] == pytest.approx(skew, abs=0.002)
+    assert section.within == 1
+    assert section.clock_offset.median == pytest.approx(skew, abs=0.002)
     # never substituted: the client's end-to-end stays the polled interval around the truth
     lower, upper = rec.intervals["end_to_end"]
     assert lower < 3.0 < upper

@@ -6,6 +6,7 @@ import pytest
 from junitparser import Failure, JUnitXml, Skipped
 
 from harness.load.measure.slo import evaluate, parse_slo
+from harness.load.run.report_model import SloVerdict
 from harness.reports.load_junit import load_junit_xml, write_load_junit
 
 from .jobsets import jobs_from_waits
@@ -16,7 +17,8 @@ def _results():
     few = jobs_from_waits([0.2] * 5)
     slos = [parse_slo("queue_wait.p95<1s"), parse_slo("lost==0")]
     metrics = {"queue-latency": {}, "cancel": {}}
-    return evaluate(slos, metrics, {"lost": 2}, {"queue-latency": fast, "cancel": few})
+    results = evaluate(slos, metrics, {"lost": 2}, {"queue-latency": fast, "cancel": few})
+    return [SloVerdict.of(r) for r in results]
 
 
 def _read(tmp_path, inconclusive="skip"):

@@ -19,6 +19,7 @@ PERCENTILES = (50.0, 90.0, 95.0, 99.0)
 _MAX_MICROS = 24 * 3600 * 1_000_000
 _MAX_COUNT = 10**12
 
+
 @dataclass(frozen=True)
 class Summary:
     count: int

@@ -1,83 +1,128 @@
-"""The run's judgement, added to the report: warm-up apart, SLO verdicts, goodput, exit code.
+"""The run's judgement in the typed report: warm-up apart, goodput, honest percentiles, exit code.
 
-Exit codes of a load run: 0 every gate passed; 1 a gate failed (or a finding); 3 a gate was
-inconclusive (too few jobs, or detection intervals too wide) and none failed, unless
-`--inconclusive pass|fail` chose; 130 interrupted (checked by the caller first).
+Exit codes of a load run: 0 every gate passed; 1 a gate failed; 3 a gate was inconclusive (too
+few jobs, or detection intervals too wide) and none failed, unless `--inconclusive pass|fail`
+chose; 130 interrupted (checked by the caller first).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.load.measure.goodput import Target, goodput, honest_percentiles
 from harness.load.measure.jobs import JobRecord
-from harness.load.measure.results import RunResults
-from harness.load.measure.slo import Slo, SloResult, evaluate
-from harness.load.measure.verdicts import DEFAULT_CONFIDENCE, Verdict
-from harness.load.measure.warmup import Warmup, WarmupSplit, cold_ids, warmup_section
+from harness.load.measure.slo import Slo
+from harness.load.measure.verdicts import Verdict
+from harness.load.measure.warmup import Warmup, WarmupSplit, cold_ids
 
 __all__ = [
     "EXIT_FAILED",
     "EXIT_INCONCLUSIVE",
     "EXIT_PASSED",
     "HONEST_METRICS",
+    "ColdJobs",
+    "GoodputSection",
+    "HonestRow",
+    "WarmupSection",
     "exit_code",
-    "judge_report",
-    "mark_warmup",
+    "goodput_section",
+    "honest_rows",
+    "judged_jobs",
+    "warmup_report",
 ]
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INCONCLUSIVE = 0, 1, 3
 HONEST_METRICS = ("queue_wait", "run_time", "end_to_end")
 
 
-def mark_warmup(
-    section: dict[str, Any],
-    runs: Sequence[tuple[RunResults, WarmupSplit]],
-    warmup: Warmup,
-    truth: Sequence[Mapping[str, Any]] | None,
-) -> None:
-    """Flag each job of the section's list (the runs' records, in order) as warm-up or not,
-    and report the warm-up apart."""
-    splits = [split for _, split in runs]
+@dataclass(frozen=True)
+class HonestRow:
+    """Percentiles with failed and lost jobs counted as infinitely late (None: "never")."""
+
+    metric: str
+    count: int
+    infinitely_late: int
+    p50: float | None
+    p90: float | None
+    p95: float | None
+    p99: float | None
+
+
+def honest_rows(records: Sequence[JobRecord]) -> list[HonestRow]:
+    rows = []
+    for metric in HONEST_METRICS:
+        figures = honest_percentiles(records, metric)
+        if figures is not None:
+            rows.append(HonestRow(metric, figures["count"], figures["infinitely_late"],
+                                  figures["p50"], figures["p90"], figures["p95"],
+                                  figures["p99"]))  # fmt: skip
+    return rows
+
+
+@dataclass(frozen=True)
+class GoodputSection:
+    """Submitted jobs (minus those cancelled on purpose) that completed and met every target."""
+
+    targets: list[str]
+    jobs: int
+    met: int
+    share: float | None
+    share_low: float | None  # only jobs whose whole interval met every target
+    share_high: float | None  # jobs whose interval met them at least in part
+
+
+def goodput_section(records: Sequence[JobRecord], slos: Sequence[Slo]) -> GoodputSection:
+    per_job = [s for s in slos if s.per_job]
+    result = goodput(records, [Target(s.metric, s.holds) for s in per_job]).to_dict()
+    return GoodputSection([s.text for s in per_job], result["jobs"], result["met"],
+                          result["share"], result["share_low"], result["share_high"])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ColdJobs:
+    known: bool  # False: the server does not say which jobs started cold
+    in_warmup: list[str] = field(default_factory=list)  # request ids
+    measured: list[str] = field(default_factory=list)  # cold jobs the warm-up did not cover
+
+
+@dataclass(frozen=True)
+class WarmupSection:
+    warmup: str  # as given: "30s", "5jobs" or "none"
+    excluded_jobs: int
+    figures: list[HonestRow]  # of the warm-up jobs
+    cold: ColdJobs
+
+
+def warmup_report(
+    splits: Sequence[WarmupSplit], warmup: Warmup, truth: Iterable[Mapping[str, Any]] | None
+) -> WarmupSection:
+    """The warm-up of a scenario's runs, reported apart, and where its cold jobs fell."""
     warm = [r for s in splits for r in s.warmup]
-    flagged = {id(r) for r in warm}
-    records = [r for run, _ in runs for r in run.records]
-    for rec, job in zip(records, section["jobs"], strict=True):
-        job["warmup"] = id(rec) in flagged
-    merged = WarmupSplit([r for s in splits for r in s.measured], warm)
-    section["warmup"] = warmup_section(merged, warmup, cold_ids(truth), HONEST_METRICS)
+    measured = [r for s in splits for r in s.measured]
+    cold = cold_ids(truth)
+    if cold is None:
+        cold_jobs = ColdJobs(False)
+    else:
+        cold_jobs = ColdJobs(True, _ids(warm, cold), _ids(measured, cold))
+    return WarmupSection(warmup.text, len(warm), honest_rows(warm), cold_jobs)
 
 
-def _judged_jobs(section: Mapping[str, Any]) -> list[JobRecord]:
-    return [JobRecord.from_dict(j) for j in section.get("jobs", []) if not j.get("warmup")]
+def _ids(records: Sequence[JobRecord], cold: set[str]) -> list[str]:
+    return [str(r.request_id) for r in records if r.request_id in cold]
 
 
-def judge_report(
-    report: dict[str, Any], slos: list[Slo], confidence: float = DEFAULT_CONFIDENCE
-) -> list[SloResult]:
-    """SLO verdicts on the jobs after the warm-up; per scenario goodput and honest percentiles."""
-    scenarios: dict[str, Any] = report["scenarios"]
-    counts = dict(report["accounting"])
-    counts["violations"] = sum(len(s["violations"]) for s in scenarios.values())
-    metrics = {name: section["metrics"] for name, section in scenarios.items()}
-    jobs = {name: _judged_jobs(section) for name, section in scenarios.items()}
-    results = evaluate(slos, metrics, counts, jobs, confidence=confidence)
-    report["slos"] = [r.to_dict() for r in results]
-    targets = [Target(s.metric, s.holds) for s in slos if s.per_job]
-    for name, section in scenarios.items():
-        section["goodput"] = goodput(jobs[name], targets).to_dict()
-        section["goodput"]["targets"] = [s.text for s in slos if s.per_job]
-        honest = {m: honest_percentiles(jobs[name], m) for m in HONEST_METRICS}
-        section["honest_percentiles"] = {m: v for m, v in honest.items() if v is not None}
-    return results
+def judged_jobs(records: Iterable[JobRecord]) -> list[JobRecord]:
+    """The jobs the gates judge: all but the warm-up."""
+    return [r for r in records if not r.warmup]
 
 
-def exit_code(results: Sequence[SloResult], inconclusive: str | None = None) -> int:
+def exit_code(verdicts: Iterable[str], inconclusive: str | None = None) -> int:
     """1 if a gate failed; 3 if one was inconclusive (or as `inconclusive` says); else 0."""
-    verdicts = {r.verdict for r in results}
-    if Verdict.FAIL in verdicts:
+    seen = {Verdict(v) for v in verdicts}
+    if Verdict.FAIL in seen:
         return EXIT_FAILED
-    if Verdict.INCONCLUSIVE in verdicts:
+    if Verdict.INCONCLUSIVE in seen:
         return {"pass": EXIT_PASSED, "fail": EXIT_FAILED}.get(inconclusive or "", EXIT_INCONCLUSIVE)
     return EXIT_PASSED
