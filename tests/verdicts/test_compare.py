@@ -95,6 +95,8 @@ def test_values_of_orders_by_intended_time_and_keeps_misses():
     records = [job((3.0, 3.0), at=2.0), job((1.0, 1.0), at=0.0), job(outcome="lost", at=1.0),
                job(None, outcome="cancelled", at=3.0)]  # fmt: skip
     assert values_of(records, "queue_wait") == [1.0, math.inf, 3.0]
+    records[0].warmup = True
+    assert values_of(records, "queue_wait") == [1.0, math.inf]
 
 
 def test_compare_runs_covers_shared_scenarios_and_measured_metrics():

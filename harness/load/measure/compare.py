@@ -140,8 +140,9 @@ COMPARED_PERCENTILES = (50.0, 95.0)
 
 
 def values_of(records: Sequence[JobRecord], metric: str) -> list[float]:
-    """Per-job honest values (failed and lost jobs: infinity) in intended submit order."""
-    ordered = sorted(records, key=lambda r: r.intended_at)
+    """Per-job honest values (failed and lost jobs: infinity) in intended submit order; the
+    warm-up's jobs are left out, as they are from the run's own figures."""
+    ordered = sorted((r for r in records if not r.warmup), key=lambda r: r.intended_at)
     return [(iv[0] + iv[1]) / 2 for r in ordered if (iv := job_interval(r, metric)) is not None]
 
 
