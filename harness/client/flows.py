@@ -7,7 +7,7 @@ drives flows with blocking calls, the async one with awaits: retry and polling l
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -22,7 +22,7 @@ from harness.errors import JobTimeout, TransportError
 from harness.evidence import Exchange
 from harness.secrets import Token
 
-__all__ = ["Flow", "Send", "Sleep", "call_flow", "request_flow", "wait_flow"]
+__all__ = ["Flow", "Send", "Sleep", "call_flow", "drive", "request_flow", "wait_flow"]
 
 T = TypeVar("T")
 
@@ -39,6 +39,29 @@ class Sleep:
 
 Outcome = httpx.Response | httpx.TransportError | None
 Flow = Generator[Send | Sleep, Outcome, T]
+
+
+def drive(
+    flow: Flow[T],
+    send: Callable[[httpx.Request], httpx.Response],
+    sleep: Callable[[float], None],
+) -> T:
+    """Run a flow to its end with blocking `send` and `sleep`: the sync client's loop, public so
+    other blocking transports (Locust's FastHttpSession under gevent) drive the same flows."""
+    outcome: Outcome = None
+    while True:
+        try:
+            step = flow.send(outcome)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        if isinstance(step, Send):
+            try:
+                outcome = send(step.request)
+            except httpx.TransportError as exc:
+                outcome = exc
+        else:
+            sleep(step.seconds)
+            outcome = None
 
 
 def request_flow(

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 import httpx
 
 from harness.client.base import ClientSettings, Reply
-from harness.client.flows import Flow, Send, call_flow, new_history, request_flow, wait_flow
+from harness.client.flows import Flow, call_flow, drive, new_history, request_flow, wait_flow
 from harness.client.policies import PollPolicy
 from harness.client.protocol import Call
 from harness.client.records import CancelAck, History, JobResult, JobStatus, RunOutcome, SubmitAck
@@ -55,20 +55,7 @@ class Client(ClientSettings):
         self.close()
 
     def _drive(self, flow: Flow[T]) -> T:
-        outcome: Any = None
-        while True:
-            try:
-                step = flow.send(outcome)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-            if isinstance(step, Send):
-                try:
-                    outcome = self.http.send(step.request)
-                except httpx.TransportError as exc:
-                    outcome = exc
-            else:
-                self.clock.sleep(step.seconds)
-                outcome = None
+        return drive(flow, self.http.send, self.clock.sleep)
 
     def request(self, call: Call, *, token: Token | bool | None = True) -> Reply:
         """Send one call (retrying only safe ones); the answer is not interpreted."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.load.measure.results import RunResults, merge_results
+from harness.load.measure.results import RunResults
 
 __all__ = ["LOCUSTFILES", "LocustRun", "emulator_process", "run_locust"]
 
@@ -123,10 +123,6 @@ class LocustRun:
             port = str(free_loopback_port())
             cmd += ["--processes", str(self.processes), "--master-bind-host", "127.0.0.1",
                     "--master-bind-port", port, "--master-port", port]  # fmt: skip
-            if self.max_jobs > 0:  # the whole budget, shared by the workers
-                budget = self.workdir / f"budget-{self.scenario}-{self.seed}"
-                budget.unlink(missing_ok=True)
-                cmd += ["--harness-budget-file", str(budget)]
         # Quit once every job ended (distributed: once every worker told the master it is done),
         # never later than --run-time.
         cmd.append("--quit-when-done")
@@ -156,8 +152,6 @@ def run_locust(
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(_ROOT.parent.parent), env.get("PYTHONPATH", "")) if p
     )
-    for stale in _worker_files(run):
-        stale.unlink()
     log_path = run.workdir / f"locust-{run.scenario}-{run.seed}.log"
     interrupted = False
     with log_path.open("w") as log:
@@ -199,19 +193,12 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _worker_files(run: LocustRun) -> list[Path]:
-    path = run.results_path
-    return sorted(path.parent.glob(f"{path.stem}.w*{path.suffix}"))
-
-
 def _collect(run: LocustRun, log_path: Path, interrupted: bool) -> RunResults:
-    """The master's results plus every worker's own file (distributed runs)."""
-    parts = [RunResults.read(p) for p in [run.results_path, *_worker_files(run)] if p.exists()]
-    if not parts:
+    """The results Locust wrote (a distributed run's master gathered its workers' records)."""
+    if not run.results_path.exists():
         tail = log_path.read_text()[-800:] if log_path.exists() else ""
         raise HarnessError(f"locust ({run.scenario}) wrote no results; log tail: {tail}")
-    merged = parts[0] if len(parts) == 1 else merge_results(parts)
-    merged.scenario = merged.scenario or run.scenario
-    merged.settings = merged.settings or next((p.settings for p in parts if p.settings), {})
-    merged.interrupted = interrupted
-    return merged
+    results = RunResults.read(run.results_path)
+    results.scenario = results.scenario or run.scenario
+    results.interrupted = interrupted
+    return results

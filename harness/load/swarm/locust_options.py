@@ -27,11 +27,6 @@ def add_options(parser: Any) -> None:
     group.add_argument("--harness-users", type=int, default=0, help="total users (rate split)")
     group.add_argument("--harness-seed", type=int, default=0)
     group.add_argument("--harness-results", default="", help="write job records JSON here")
-    group.add_argument(
-        "--harness-budget-file",
-        default="",
-        help="--max-jobs shared by all processes through this counter file (else split evenly)",
-    )
     group.add_argument("--input-image-url", default="", help="image_url of submitted jobs")
     group.add_argument("--prompt", default="Turn the ankle socks into knee-high socks.")
     group.add_argument(

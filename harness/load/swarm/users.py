@@ -8,7 +8,6 @@ runs (Locust processes) may import this module.
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from typing import Any, ClassVar
 
@@ -18,11 +17,10 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.runners import LocalRunner, WorkerRunner
 
 from harness.client.policies import PollPolicy, parse_policy
-from harness.client.protocol import Call
 from harness.load.measure.arrivals import ArrivalSchedule
-from harness.load.swarm.flow import Answer, CancelMoment, FlowSettings, JobFlow
+from harness.load.swarm.driver import FastHttpDriver, LoadClient, RequestBuilder
+from harness.load.swarm.flow import CancelMoment, FlowSettings, LoadJob
 from harness.load.swarm.locust_events import book_for
-from harness.secrets import Token
 from harness.target import default_public_image_url
 
 __all__ = ["ArrivalUser", "CancelUser", "PollingUser", "QueueLatencyUser"]
@@ -43,10 +41,10 @@ class ArrivalUser(FastHttpUser):
         opts: Any = self.environment.parsed_options
         self.opts = opts
         self.number = next(_user_numbers)
-        token = Token.from_env_or(None)
-        self.headers = {"Accept": "application/json", "Content-Type": "application/json"}
-        if token is not None:
-            self.headers["Authorization"] = f"Bearer {token.reveal()}"
+        # The token comes from this process's environment (never argv, never a message).
+        self.load_client = LoadClient(self.host, None)
+        self.builder = RequestBuilder()
+        self.driver = FastHttpDriver(self.client, deadline=float(self.network_timeout))
         self.policies: list[PollPolicy] = [
             parse_policy(p.strip()) for p in str(opts.poll_policies).split(";") if p.strip()
         ]
@@ -55,25 +53,7 @@ class ArrivalUser(FastHttpUser):
         image = opts.input_image_url or default_public_image_url()
         self.body = {"image_url": image, "prompt": opts.prompt}
         self.book = book_for(self.environment, self.scenario, by_policy=self.by_policy)
-
-    def send(self, call: Call) -> Answer:
-        if call.endpoint == "submit" and self.book.results.submits_sent is not None:
-            self.book.results.submits_sent += 1  # counted apart from the records (accounting)
-        body = None if call.body is None else json.dumps(call.body)
-        sent = time.time()
-        response = self.client.request(
-            call.method, call.path, name=call.endpoint, data=body, headers=self.headers
-        )
-        received = time.time()
-        error = getattr(response, "error", None)
-        return Answer(
-            int(response.status_code or 0),
-            bytes(response.content or b""),
-            sent,
-            received,
-            len((body or "").encode()),
-            None if error is None else type(error).__name__,
-        )
+        self.book.drivers.append(self.driver)
 
     def settings_for(self, index: int) -> FlowSettings:
         return FlowSettings(self.scenario, self.policies[0], timeout=self.opts.job_timeout)
@@ -99,10 +79,11 @@ class ArrivalUser(FastHttpUser):
                 gevent.sleep(max(0.0, due - time.time()))
                 if not self.book.take_budget():
                     break
-                flow = JobFlow(
-                    self.send, gevent.sleep, time.time, self.settings_for(index), deadline=deadline
-                )
-                self.book.start(flow, self.body, due)
+                job = LoadJob(
+                    self.load_client, self.builder, self.settings_for(index),
+                    intended_at=due, deadline=deadline,
+                )  # fmt: skip
+                self.book.start(job, self.body, self.driver.run)
         finally:
             self.book.schedulers -= 1
             self.book.schedules_ended += 1
