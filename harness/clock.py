@@ -1,6 +1,6 @@
 """Time as an injected dependency, so that polling and the API model run on a virtual clock.
 
-`now()` is wall-clock epoch seconds (METRICS.md: one clock for the whole run).
+`now()` is wall-clock epoch seconds (docs/metrics.md: one clock for the whole run).
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from harness.secrets import scrub
+
 if TYPE_CHECKING:
     from harness.evidence import Exchange
 
@@ -31,7 +33,13 @@ __all__ = [
 
 
 class HarnessError(Exception):
-    """Root of every error the harness raises on purpose."""
+    """Root of every error the harness raises on purpose.
+
+    The message is scrubbed of every registered secret here, where it is made: a server that
+    echoes the token in an error body cannot get it into a console line or a report."""
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        super().__init__(scrub(str(message)), *args)
 
 
 class UsageError(HarnessError):
@@ -48,7 +56,7 @@ class TransportError(HarnessError):
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
         super().__init__(message)
         self.method = method
-        self.url = url
+        self.url = scrub(url)
 
 
 class ApiError(HarnessError):
@@ -70,7 +78,7 @@ class ApiError(HarnessError):
         super().__init__(f"HTTP {status_code}{code}: {message}")
         self.status_code = status_code
         self.error_code = error_code
-        self.message = message
+        self.message = scrub(message)
         self.detail = detail
         self.exchange = exchange
 

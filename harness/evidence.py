@@ -1,15 +1,19 @@
-"""Evidence a person can replay: one HTTP exchange, token redacted, with a curl line."""
+"""Evidence a person can replay: one HTTP exchange, token redacted, with a curl line.
+
+Every string an exchange holds (URL, headers, body, error) passes `secrets.scrub` when the
+exchange is made, so a token the server echoes back never reaches a report.
+"""
 
 from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import httpx
 
-from harness.secrets import REDACTED, TOKEN_ENV, redact_text
+from harness.secrets import REDACTED, TOKEN_ENV, scrub
 
 __all__ = ["MAX_BODY_CHARS", "Exchange"]
 
@@ -23,21 +27,25 @@ def _clip(text: str) -> str:
     return text[:MAX_BODY_CHARS] + f"... [{len(text) - MAX_BODY_CHARS} more chars]"
 
 
-def _safe_headers(headers: httpx.Headers) -> dict[str, str]:
+def _safe_headers(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
     return {
         k: (f"Bearer {REDACTED}" if k.lower() == "authorization" else REDACTED)
         if k.lower() in _SECRET_HEADERS
-        else v
+        else scrub(v)
         for k, v in headers.items()
     }
 
 
-def _body_text(content: bytes, content_type: str) -> str:
+def _is_text(content_type: str) -> bool:
+    return not content_type or any(t in content_type for t in ("json", "text", "xml"))
+
+
+def _body_text(content: bytes, content_type: str, *, clipped: bool = False) -> str:
     if not content:
         return ""
-    if content_type and not any(t in content_type for t in ("json", "text", "xml")):
+    if not _is_text(content_type):
         return f"<{len(content)} bytes of {content_type}>"
-    return redact_text(content.decode("utf-8", errors="replace"))
+    return scrub(content.decode("utf-8", errors="replace"), clipped=clipped)
 
 
 def _parse(text: str) -> Any:
@@ -65,6 +73,14 @@ class Exchange:
     # a check must never judge a long, valid answer by its clipped text.
     response_data: Any = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # Made by hand (tests, other drivers) or by `of`: scrubbed either way.
+        object.__setattr__(self, "url", scrub(self.url))
+        object.__setattr__(self, "request_headers", _safe_headers(self.request_headers))
+        object.__setattr__(self, "response_headers", _safe_headers(self.response_headers))
+        object.__setattr__(self, "response_body", scrub(self.response_body))
+        object.__setattr__(self, "error", None if self.error is None else scrub(self.error))
+
     @classmethod
     def of(
         cls,
@@ -74,28 +90,41 @@ class Exchange:
         error: str | None = None,
         sent_at: float | None = None,
         received_at: float | None = None,
+        content: bytes | None = None,
+        clipped: bool = False,
+        keep_body: bool = True,
     ) -> Exchange:
+        """`content`: the body as read (a streamed response has none of its own); `clipped`:
+        it was cut at a cap or a deadline; `keep_body=False` keeps only its size and type
+        (a download that is not the image it should be)."""
         req_type = request.headers.get("content-type", "")
         # Our own request stays whole: clipping it would break the curl line that replays it.
         body = _body_text(request.content if request.stream is not None else b"", req_type)
-        text = (
-            ""
-            if response is None
-            else _body_text(response.content, response.headers.get("content-type", ""))
-        )
+        text = ""
+        if response is not None:
+            raw = response.content if content is None else content
+            kind = response.headers.get("content-type", "")
+            if keep_body or not raw:
+                text = _body_text(raw, kind, clipped=clipped)
+            else:
+                text = f"<{len(raw)} bytes of {kind or 'unknown type'}, not kept>"
         return cls(
             method=request.method,
             url=str(request.url),
-            request_headers=_safe_headers(request.headers),
+            request_headers=dict(request.headers),
             request_body=body,
             status_code=None if response is None else response.status_code,
-            response_headers={} if response is None else _safe_headers(response.headers),
+            response_headers={} if response is None else dict(response.headers),
             response_body=_clip(text),
-            error=None if error is None else redact_text(error),
+            error=error,
             sent_at=sent_at,
             received_at=received_at,
-            response_data=_parse(text),
+            response_data=None if clipped else _parse(text),
         )
+
+    def with_error(self, error: str) -> Exchange:
+        """The same exchange with a (scrubbed) note of what went wrong."""
+        return replace(self, error=error)
 
     def curl(self) -> str:
         """A shell line that replays the request; the token comes from the environment."""

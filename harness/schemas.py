@@ -1,4 +1,5 @@
-"""Load the JSON Schemas of `schemas/`, the single source of truth, as package data.
+"""Load the JSON Schemas of `schemas/` (and the rules table beside them), the single source of
+truth, as package data.
 
 An installed wheel carries them as `harness/_schemas` (see pyproject's force-include); a source
 checkout (editable install, tests) reads the repository's `schemas/` folder directly. There is
@@ -22,6 +23,7 @@ __all__ = [
     "SCHEMA_NAMES",
     "load",
     "openapi_document",
+    "read_json",
     "registry",
     "schema_dir",
     "validation_errors",
@@ -50,7 +52,8 @@ def schema_dir() -> Traversable:
     raise FileNotFoundError("schemas not found: neither harness/_schemas nor ./schemas exists")
 
 
-def _read(filename: str) -> dict[str, Any]:
+def read_json(filename: str) -> dict[str, Any]:
+    """Any JSON document of the schemas folder by file name (e.g. `rules.json`), freshly read."""
     data: dict[str, Any] = json.loads((schema_dir() / filename).read_text(encoding="utf-8"))
     return data
 
@@ -60,13 +63,13 @@ def load(name: str) -> dict[str, Any]:
     """One schema by short name (`input`, `status-response`, ...)."""
     if name not in SCHEMA_NAMES:
         raise KeyError(f"unknown schema {name!r}; known: {', '.join(SCHEMA_NAMES)}")
-    return _read(f"{name}.schema.json")
+    return read_json(f"{name}.schema.json")
 
 
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document that references the schema files."""
-    return _read("openapi.json")
+    return read_json("openapi.json")
 
 
 @lru_cache(maxsize=1)

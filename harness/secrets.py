@@ -1,15 +1,79 @@
-"""Tokens that never show: not in a repr, a log line, an exception or a report."""
+"""Tokens that never show: not in a repr, a log line, an exception or a report.
+
+Every `Token` made in this process registers its value, so `scrub` can remove it from anything
+a server sends back (a body, a header, an error message that echoes it) without the caller
+having to know which token was used. Evidence and error constructors call `scrub` where data
+enters, so nothing downstream (console, JSON, JUnit, HTML) has to remember to.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import threading
+from urllib.parse import quote
 
-__all__ = ["REDACTED", "TOKEN_ENV", "Token", "redact_text"]
+__all__ = [
+    "MIN_SECRET_CHARS",
+    "REDACTED",
+    "TOKEN_ENV",
+    "Token",
+    "redact_text",
+    "register_secret",
+    "scrub",
+    "scrub_bytes",
+]
 
 TOKEN_ENV = "RUNCOMFY_API_TOKEN"
 REDACTED = "<redacted>"
+MIN_SECRET_CHARS = 8  # shorter values are not registered: scrubbing them would mangle text
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',]+")
+_KNOWN: set[str] = set()  # every registered secret, in each spelling a server may echo
+_LOCK = threading.Lock()
+
+
+def _spellings(value: str) -> set[str]:
+    """The value as sent, percent-encoded, and JSON-escaped: how an echo may carry it."""
+    return {value, quote(value, safe=""), json.dumps(value)[1:-1]}
+
+
+def register_secret(value: str) -> None:
+    """Scrub `value` from everything `scrub` sees from now on (long enough values only)."""
+    if len(value) >= MIN_SECRET_CHARS:
+        with _LOCK:
+            _KNOWN.update(_spellings(value))
+
+
+def scrub(text: str, *, clipped: bool = False) -> str:
+    """`text` with every registered secret, and any `Bearer <credential>`, replaced.
+
+    `clipped`: the text was cut short (a body over its cap), so it may end with the first part
+    of a secret; that tail goes too, so no prefix of a token survives a clip."""
+    if not text:
+        return text
+    for secret in sorted(_KNOWN, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+        if clipped:
+            text = _drop_partial_tail(text, secret)
+    return redact_text(text)
+
+
+def _drop_partial_tail(text: str, secret: str) -> str:
+    for size in range(min(len(secret) - 1, len(text)), MIN_SECRET_CHARS // 2 - 1, -1):
+        if text.endswith(secret[:size]):
+            return text[:-size] + REDACTED
+    return text
+
+
+def scrub_bytes(content: bytes) -> bytes:
+    """`content` with every registered secret (as UTF-8) replaced; other bytes untouched."""
+    for secret in sorted(_KNOWN, key=len, reverse=True):
+        raw = secret.encode()
+        if raw in content:
+            content = content.replace(raw, REDACTED.encode())
+    return content
 
 
 class Token:
@@ -21,6 +85,7 @@ class Token:
         if not value or not value.strip():
             raise ValueError("empty token")
         self._value = value.strip()
+        register_secret(self._value)
 
     @classmethod
     def from_env_or(cls, value: str | Token | None, env: str = TOKEN_ENV) -> Token | None:
@@ -34,8 +99,8 @@ class Token:
         return self._value
 
     def scrub(self, text: str) -> str:
-        """`text` with this token (and any bearer credential) replaced."""
-        return redact_text(text.replace(self._value, REDACTED))
+        """`text` with this token (and every other registered secret) replaced."""
+        return scrub(text.replace(self._value, REDACTED))
 
     def __repr__(self) -> str:
         return f"Token({REDACTED})"

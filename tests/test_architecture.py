@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "harness"
 
-FOUNDATION = frozenset({"errors", "secrets", "evidence", "clock", "schemas", "urls"})
+FOUNDATION = frozenset({"errors", "secrets", "evidence", "clock", "schemas", "urls", "rules"})
 ALLOWED: dict[str, frozenset[str]] = {
     **dict.fromkeys(FOUNDATION, FOUNDATION),
     "__init__": FOUNDATION | {"client"},

@@ -1,4 +1,4 @@
-"""The check catalog: each check a registered function with id, CONTRACT rule and level.
+"""The check catalog: each check a registered function with an id and the id of its rule.
 
 Importing this package registers every check (in run order) in `CHECKS`.
 """

@@ -56,12 +56,7 @@ def _auth(ctx: CheckContext) -> tuple[list[tuple[str, Read]], str]:
     return ctx.cached("auth-probes", lambda: _auth_probes(ctx))
 
 
-@check(
-    "auth-required",
-    rule="a missing or wrong token is rejected with 4xx on every endpoint",
-    level="MUST",
-    catches=("skip_auth",),
-)
+@check("auth-required", rule="auth.token-required")
 def auth_required(ctx: CheckContext) -> Verdict:
     reads, notes = _auth(ctx)
     if not reads:
@@ -81,11 +76,7 @@ def auth_required(ctx: CheckContext) -> Verdict:
     )
 
 
-@check(
-    "auth-status-code",
-    rule="the exact status of a rejected token (400, 401 or 403)",
-    level="OBSERVE",
-)
+@check("auth-status-code", rule="auth.status-code")
 def auth_status_code(ctx: CheckContext) -> Verdict:
     reads, _ = _auth(ctx)
     if not reads:
@@ -95,12 +86,7 @@ def auth_status_code(ctx: CheckContext) -> Verdict:
     return observed(f"unauthenticated calls answered HTTP {codes}", shown)
 
 
-@check(
-    "tenant-isolation",
-    rule="one token can neither read nor cancel another token's job",
-    level="MUST",
-    catches=("tenant_leak",),
-)
+@check("tenant-isolation", rule="tenant.isolation")
 def tenant_isolation(ctx: CheckContext) -> Verdict:
     if ctx.second_token is None:
         return skipped("no second token given (--second-token)")
@@ -142,12 +128,7 @@ def _unknown(ctx: CheckContext) -> list[Read]:
     )
 
 
-@check(
-    "unknown-request-4xx",
-    rule="an unknown request_id gets 4xx, never 200 or 5xx",
-    level="MUST",
-    catches=("unknown_request_500",),
-)
+@check("unknown-request-4xx", rule="request.unknown-4xx")
 def unknown_request_4xx(ctx: CheckContext) -> Verdict:
     reads = _unknown(ctx)
     if not reads:
@@ -160,13 +141,7 @@ def unknown_request_4xx(ctx: CheckContext) -> Verdict:
     return passed("unknown request id answered 4xx on status, result and cancel", shown)
 
 
-@check(
-    "unknown-request-404",
-    rule="...and that 4xx is 404",
-    level="SHOULD",
-    catches=("unknown_request_400",),
-    collateral=("unknown_request_500",),  # a 500 is not a 404 either
-)
+@check("unknown-request-404", rule="request.unknown-404")
 def unknown_request_404(ctx: CheckContext) -> Verdict:
     reads = _unknown(ctx)
     if not reads:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
-
 from harness.cases import Case, save_case
 from harness.checks.ledger import JobLedger
 from harness.checks.observations import Observations, Read
 from harness.client import Call, Client
+from harness.client.download import download_image
 from harness.errors import TransportError
 from harness.evidence import Exchange
 from harness.secrets import Token
@@ -35,6 +33,7 @@ class Image:
     magic: bytes
     size: tuple[int, int] | None
     exchange: Exchange
+    problem: str | None = None  # refused address, cut at the cap or deadline, decompression bomb
 
 
 @dataclass
@@ -112,36 +111,20 @@ class CheckContext:
         return self._images[url]
 
     def _download(self, url: str) -> Image:
-        """GET the image, retried like a read on no answer or a transient status."""
+        """GET the image (`client.download`: redirects followed safely, bounded), retried like
+        a read on no answer or a transient status."""
         for attempt in range(1, PROBE_ATTEMPTS + 1):
-            image = self._get_image(url)
-            self.obs.record(image.exchange)  # counted by the transport check
-            if image.http_status is not None and image.http_status not in TRANSIENT_STATUSES:
+            got = download_image(
+                self.client.http,
+                url,
+                base_url=self.client.base_url,
+                bounds=self.client.bounds,
+                auth=self.client.headers(),
+            )
+            for exchange in got.exchanges:
+                self.obs.record(exchange)  # counted by the transport check
+            if not got.retryable:
                 break
             if attempt < PROBE_ATTEMPTS:
                 self.client.clock.sleep(self.client.retry.delay(attempt))
-        return image
-
-    def _get_image(self, url: str) -> Image:
-        http = self.client.http
-        request = http.build_request("GET", url)
-        try:
-            response = http.send(request)
-        except httpx.HTTPError as exc:
-            ex = Exchange.of(request, error=f"{type(exc).__name__}: {exc}")
-            return Image(url, None, b"", None, ex)
-        exchange = Exchange.of(request, response)
-        return Image(
-            url, response.status_code, response.content[:16], _size(response.content), exchange
-        )
-
-
-def _size(content: bytes) -> tuple[int, int] | None:
-    try:
-        from PIL import Image as PILImage
-
-        with PILImage.open(io.BytesIO(content)) as img:
-            width, height = img.size
-            return int(width), int(height)
-    except Exception:  # not an image Pillow can read: the format check says so
-        return None
+        return Image(url, got.status, got.content[:16], got.size, got.exchange, got.problem)

@@ -48,14 +48,7 @@ def _budget_note(probes: Probes) -> str:
     return note
 
 
-@check(
-    "invalid-input-rejected",
-    rule="input breaking the schema (missing required field, wrong JSON type, integer out of "
-    "range, value outside an enum, body not a JSON object, malformed JSON) is rejected with 4xx "
-    "and creates no job",
-    level="MUST",
-    catches=("accept_out_of_range", "accept_bad_enum", "accept_bool_as_integer"),
-)
+@check("invalid-input-rejected", rule="input.invalid-rejected")
 def invalid_input_rejected(ctx: CheckContext) -> Verdict:
     probes = _probes(ctx)
     if not probes.sent:
@@ -78,12 +71,7 @@ def invalid_input_rejected(ctx: CheckContext) -> Verdict:
     )
 
 
-@check(
-    "invalid-input-4xx-json",
-    rule="...and rejected with 4xx rather than 5xx; with a JSON error body",
-    level="SHOULD",
-    catches=("server_error_on_bad_input", "error_body_not_json"),
-)
+@check("invalid-input-4xx-json", rule="input.invalid-4xx-json")
 def invalid_input_4xx_json(ctx: CheckContext) -> Verdict:
     probes = _probes(ctx)
     rejected = [(c, r) for c, r in probes.sent if r.http_status >= 400]
@@ -104,12 +92,7 @@ def invalid_input_4xx_json(ctx: CheckContext) -> Verdict:
     return passed(f"{len(rejected)} rejections are 4xx with a JSON body", [r for _, r in shown])
 
 
-@check(
-    "valid-input-accepted",
-    rule="valid input (validates against the input schema) is accepted with 200",
-    level="MUST",
-    catches=("reject_integral_float",),
-)
+@check("valid-input-accepted", rule="input.valid-accepted")
 def valid_input_accepted(ctx: CheckContext) -> Verdict:
     tried = [(c, r) for c, r in ctx.obs.submits if not c.extra]
     if not tried:
@@ -136,11 +119,7 @@ def valid_input_accepted(ctx: CheckContext) -> Verdict:
     )
 
 
-@check(
-    "unknown-fields",
-    rule="unknown extra input fields may be accepted (the schema does not forbid them)",
-    level="OBSERVE",
-)
+@check("unknown-fields", rule="input.unknown-fields")
 def unknown_fields(ctx: CheckContext) -> Verdict:
     tried = [(c, r) for c, r in ctx.obs.submits if c.extra]
     if not tried:

@@ -13,6 +13,8 @@ class JobEntry:
     origin: str  # which part of the run created it (workload, invalid-input, auth, ...)
     state: str = "unknown"  # the last state the run knows of (a status word, or why not)
     cancel: str | None = None  # the outcome of the run's cancel, when it sent one
+    reads: int = 0  # status and result reads of this job
+    last_read: str | None = None  # when the last of them was sent (UTC, ISO 8601)
 
 
 @dataclass

@@ -45,13 +45,7 @@ def terminal_changes(job: JobRecord) -> Verdict | None:
     return None
 
 
-@check(
-    "lifecycle-monotonic",
-    rule="states never go back (in_queue -> in_progress -> completed, or in_queue -> cancelled)",
-    level="MUST",
-    catches=("status_goes_back",),
-    collateral=("terminal_unstable",),  # completed -> in_progress also goes back
-)
+@check("lifecycle-monotonic", rule="lifecycle.monotonic")
 def lifecycle_monotonic(ctx: CheckContext) -> Verdict:
     jobs = [j for j in _jobs(ctx) if j.all_statuses]
     if not jobs:
@@ -66,12 +60,7 @@ def lifecycle_monotonic(ctx: CheckContext) -> Verdict:
     return passed(f"{count} status reads of {len(jobs)} jobs never went back", shown)
 
 
-@check(
-    "terminal-stable",
-    rule="completed/cancelled stay put on every later read",
-    level="MUST",
-    catches=("terminal_unstable",),
-)
+@check("terminal-stable", rule="lifecycle.terminal-stable")
 def terminal_stable(ctx: CheckContext) -> Verdict:
     checked = 0
     pairs: list[tuple[Read, Read]] = []  # (first terminal read, last re-read) per job
@@ -93,12 +82,7 @@ def terminal_stable(ctx: CheckContext) -> Verdict:
     return passed(f"{checked} finished jobs re-read: terminal states stayed put", shown[:3])
 
 
-@check(
-    "queue-position",
-    rule="queue_position is present while in_queue, an integer >= 0",
-    level="MUST",
-    catches=("missing_queue_position",),
-)
+@check("queue-position", rule="status.queue-position")
 def queue_position(ctx: CheckContext) -> Verdict:
     queued = [r for j in _jobs(ctx) for r in j.statuses if r.phase is Phase.QUEUED]
     if not queued:
@@ -111,12 +95,7 @@ def queue_position(ctx: CheckContext) -> Verdict:
     return passed(f"{len(queued)} in_queue reads carried an integer queue_position >= 0", shown)
 
 
-@check(
-    "queue-position-monotonic",
-    rule="queue_position never grows for a queued job (jobs ahead only leave)",
-    level="SHOULD",
-    catches=("queue_position_grows",),
-)
+@check("queue-position-monotonic", rule="status.queue-position-monotonic")
 def queue_position_monotonic(ctx: CheckContext) -> Verdict:
     pairs = 0
     shown: list[Read] = []  # the first judged pair, or better the first where it went down
@@ -139,12 +118,7 @@ def queue_position_monotonic(ctx: CheckContext) -> Verdict:
     return passed(f"{pairs} consecutive queued reads: queue_position never grew", shown)
 
 
-@check(
-    "result-while-pending",
-    rule="/result answers 200 with the current state while the job is not finished",
-    level="MUST",
-    catches=("result_404_while_pending",),
-)
+@check("result-while-pending", rule="result.while-pending")
 def result_while_pending(ctx: CheckContext) -> Verdict:
     reads = [r for j in _jobs(ctx) for r in j.pending_results]
     if not reads:
@@ -159,12 +133,7 @@ def result_while_pending(ctx: CheckContext) -> Verdict:
     )
 
 
-@check(
-    "job-finishes",
-    rule="a job finishes (any terminal state) within the run's job timeout",
-    level="SHOULD",
-    catches=("lose_jobs",),
-)
+@check("job-finishes", rule="lifecycle.job-finishes")
 def job_finishes(ctx: CheckContext) -> Verdict:
     jobs = _jobs(ctx)
     if not jobs:
@@ -186,11 +155,7 @@ def job_finishes(ctx: CheckContext) -> Verdict:
     return passed(f"{len(jobs)} jobs finished within {ctx.obs.job_timeout:g}s", shown)
 
 
-@check(
-    "failed-job-shape",
-    rule="a failed job: /status completed and /result failed, error shape",
-    level="OBSERVE",
-)
+@check("failed-job-shape", rule="result.failed-job")
 def failed_job_shape(ctx: CheckContext) -> Verdict:
     failed_jobs = [j for j in _jobs(ctx) if j.final_result and j.final_result.word == "failed"]
     if not failed_jobs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +63,10 @@ class JobRecord:
     pending_results: list[Read] = field(default_factory=list)  # /result before terminal
     rereads: list[Read] = field(default_factory=list)  # /status after terminal
     final_result: Read | None = None
-    lost: bool = False
+    lost: bool = False  # read unfinished at (or after) its deadline
+    spare: bool = False  # only its acceptance is judged: cancelled while queued (GPU time)
+    reads: int = 0  # every status and result read of it
+    last_read_at: float | None = None
 
     @property
     def all_statuses(self) -> list[Read]:
@@ -108,8 +112,20 @@ class Observations:
     notes: list[str] = field(default_factory=list)
     job_timeout: float = 0.0
 
+    _order: dict[int, int] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
     def record(self, exchange: Exchange) -> None:
-        self.exchanges.append(exchange)
+        with self._lock:  # aimed races record from several threads at once
+            self._order[id(exchange)] = len(self.exchanges)
+            self.exchanges.append(exchange)
+
+    def order(self, exchange: Exchange) -> int:
+        """When `exchange` was recorded, as its index (clocks may stand still; order does not).
+        -1 for an exchange this run did not record."""
+        index = self._order.get(id(exchange), -1)
+        ok = 0 <= index < len(self.exchanges) and self.exchanges[index] is exchange
+        return index if ok else -1
 
     def note(self, text: str) -> None:
         if text not in self.notes:

@@ -34,13 +34,7 @@ def _image_url(job: JobRecord) -> str | None:
     return JobResult.parse(job.final_result.body).image_url
 
 
-@check(
-    "output-image",
-    rule="a succeeded result carries the edited image (output.image, or output.images[0]), and "
-    "output validates against the output schema",
-    level="MUST",
-    catches=("missing_output_image",),
-)
+@check("output-image", rule="output.image")
 def output_image(ctx: CheckContext) -> Verdict:
     jobs = _succeeded(ctx)
     if not jobs:
@@ -68,12 +62,7 @@ def _images(ctx: CheckContext) -> list[tuple[JobRecord, Image]]:
     return found
 
 
-@check(
-    "output-format",
-    rule="that image downloads, and its bytes are the requested output_format",
-    level="MUST",
-    catches=("wrong_image_format",),
-)
+@check("output-format", rule="output.format")
 def output_format(ctx: CheckContext) -> Verdict:
     images = _images(ctx)
     if not images:
@@ -82,6 +71,8 @@ def output_format(ctx: CheckContext) -> Verdict:
     for job, image in images:
         want = str(job.case.value("output_format", "jpeg"))
         formats.add(want)
+        if image.problem is not None:
+            return failed(f"image of {job.request_id}: {image.problem}", [image.exchange])
         if image.http_status != 200:
             return failed(
                 f"image of {job.request_id} answered {image.http_status}", [image.exchange]
@@ -99,13 +90,7 @@ def output_format(ctx: CheckContext) -> Verdict:
     )
 
 
-@check(
-    "output-size",
-    rule="its size fits the requested resolution (short side near 480 or 720, area near 480x832 "
-    "or 720x1280)",
-    level="SHOULD",
-    catches=("wrong_image_size",),
-)
+@check("output-size", rule="output.size")
 def output_size(ctx: CheckContext) -> Verdict:
     images = [(j, i) for j, i in _images(ctx) if i.size is not None]
     if not images:

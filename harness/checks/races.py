@@ -30,15 +30,7 @@ def _judge(ctx: CheckContext, kind: str, none: str, what: str) -> Verdict:
     )
 
 
-@check(
-    "cancel-race",
-    rule="two cancels at once (and a status read) on the job at queue_position 0: each answer "
-    "202 with an allowed outcome; cancelled means the job never runs, not_cancellable that it "
-    "ends normally",
-    level="MUST",
-    catches=("lose_cancel", "cancel_409"),
-    collateral=("malformed_cancel_response",),
-)
+@check("cancel-race", rule="cancel.race")
 def cancel_race(ctx: CheckContext) -> Verdict:
     return _judge(
         ctx,
@@ -48,14 +40,7 @@ def cancel_race(ctx: CheckContext) -> Verdict:
     )
 
 
-@check(
-    "cancel-at-start",
-    rule="two cancels at once the moment a job is first read in_progress: not_cancellable "
-    "(never cancelled), and the job ends normally",
-    level="MUST",
-    catches=("cancel_in_progress", "cancel_409"),
-    collateral=("malformed_cancel_response",),
-)
+@check("cancel-at-start", rule="cancel.at-start")
 def cancel_at_start(ctx: CheckContext) -> Verdict:
     return _judge(
         ctx,

@@ -1,10 +1,9 @@
-"""The check registry: plain functions, each with an id, its CONTRACT rule and a level.
+"""The check registry: plain functions, each with an id and the id of the rule it judges.
 
+A check's level and rule text come from the rules table (`harness.rules`), never restated here.
 A check returns a `Verdict`; the registry turns it into a `Finding` (data, never an exception).
-`catches` names the emulator fault modes the check is proven to catch (tests/conform).
-`collateral` names faults that break *another* rule and, as a direct consequence, this one too
-(e.g. an undocumented status word also breaks the status schema): this check may fail under
-them without being a false positive. The live mutation test allows exactly catches|collateral.
+Which emulator faults a check is proven to catch follows from the rule ids each fault names
+(`harness.model.faults`): a fault's `breaks` rules must fail, its `also` rules may.
 """
 
 from __future__ import annotations
@@ -16,6 +15,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from harness.evidence import Exchange
+from harness.rules import Level, Rule
+from harness.rules import rule as rule_by_id
 
 if TYPE_CHECKING:
     from harness.checks.context import CheckContext
@@ -29,6 +30,7 @@ __all__ = [
     "Finding",
     "Level",
     "Outcome",
+    "Rule",
     "Verdict",
     "check",
     "failed",
@@ -42,12 +44,6 @@ MAX_EVIDENCE = 6  # exchanges kept on any verdict (a failure's offending exchang
 SAMPLE = 3  # exchanges a passed or observed verdict shows by default (see `sample`)
 
 T = TypeVar("T")
-
-
-class Level(StrEnum):
-    MUST = "MUST"
-    SHOULD = "SHOULD"
-    OBSERVE = "OBSERVE"
 
 
 class Outcome(StrEnum):
@@ -127,12 +123,15 @@ class Finding:
     """One check's outcome in a run, with its evidence (tokens redacted)."""
 
     check_id: str
-    level: Level
-    rule: str
+    rule: Rule
     outcome: Outcome
     message: str
     evidence: tuple[Exchange, ...] = ()
     duration: float = 0.0
+
+    @property
+    def level(self) -> Level:
+        return self.rule.level
 
     @property
     def severity(self) -> Level | None:
@@ -144,7 +143,8 @@ class Finding:
             "id": self.check_id,
             "level": str(self.level),
             "outcome": str(self.outcome),
-            "rule": self.rule,
+            "rule": self.rule.id,
+            "rule_text": self.rule.text,
             "message": self.message,
             "duration": round(self.duration, 4),
             "evidence": [e.to_dict() for e in self.evidence],
@@ -157,11 +157,12 @@ CheckFn = Callable[["CheckContext"], Verdict]
 @dataclass(frozen=True)
 class Check:
     id: str
-    rule: str
-    level: Level
+    rule: Rule
     fn: CheckFn = field(repr=False)
-    catches: tuple[str, ...] = ()
-    collateral: tuple[str, ...] = ()
+
+    @property
+    def level(self) -> Level:
+        return self.rule.level
 
     def run(self, ctx: CheckContext) -> Finding:
         start = time.monotonic()
@@ -169,34 +170,31 @@ class Check:
         outcome = verdict.outcome
         if self.level is Level.OBSERVE and outcome is Outcome.PASSED:
             outcome = Outcome.OBSERVED  # an OBSERVE rule records; it never passes or fails
-        return Finding(
-            self.id,
-            self.level,
-            self.rule,
-            outcome,
-            verdict.message,
-            verdict.evidence,
-            time.monotonic() - start,
-        )
+        return self.finding(outcome, verdict.message, verdict.evidence, time.monotonic() - start)
+
+    def finding(
+        self,
+        outcome: Outcome,
+        message: str,
+        evidence: tuple[Exchange, ...] = (),
+        duration: float = 0.0,
+    ) -> Finding:
+        """This check's finding with `outcome` (e.g. skipped when the run could not run it)."""
+        return Finding(self.id, self.rule, outcome, message, evidence, duration)
 
 
 CHECKS: dict[str, Check] = {}
 
 
-def check(
-    id: str,
-    *,
-    rule: str,
-    level: str,
-    catches: tuple[str, ...] = (),
-    collateral: tuple[str, ...] = (),
-) -> Callable[[CheckFn], CheckFn]:
-    """Register `fn` as check `id` (ids are unique; registration order is run order)."""
+def check(id: str, *, rule: str) -> Callable[[CheckFn], CheckFn]:
+    """Register `fn` as check `id` judging the rule with id `rule` (ids are unique;
+    registration order is run order). An unknown rule id fails at import."""
+    judged = rule_by_id(rule)
 
     def register(fn: CheckFn) -> CheckFn:
         if id in CHECKS:
             raise ValueError(f"duplicate check id {id!r}")
-        CHECKS[id] = Check(id, rule, Level(level), fn, catches, collateral)
+        CHECKS[id] = Check(id, judged, fn)
         return fn
 
     return register

@@ -25,7 +25,7 @@ def _received(read: Read) -> float:
 
 
 def end_to_end_bounds(job: JobRecord) -> tuple[float, float] | None:
-    """The client's end-to-end interval (METRICS.md): from the submit's [sent, acked] to the
+    """The client's end-to-end interval (docs/metrics.md): from the submit's [sent, acked] to the
     last status read before a terminal state and the first read in it."""
     reads = [r for r in job.all_statuses if r.ok and r.phase is not Phase.UNKNOWN]
     first = next((i for i, r in enumerate(reads) if r.phase.terminal), None)
@@ -42,11 +42,7 @@ def _stamps(read: Read) -> tuple[Stamp, Stamp]:
     return parse_stamp(body.get("created_at")), parse_stamp(body.get("finished_at"))
 
 
-@check(
-    "timestamps",
-    rule="timestamps' format (created_at, finished_at on /result)",
-    level="OBSERVE",
-)
+@check("timestamps", rule="result.timestamps")
 def timestamps(ctx: CheckContext) -> Verdict:
     jobs = list(ctx.obs.jobs.values())
     finals = [(j, j.final_result) for j in jobs if j.final_result and j.final_result.ok]

@@ -37,12 +37,7 @@ def transport_counts(exchanges: list[Exchange]) -> dict[str, dict[str, int]]:
     return {e: dict(sorted(c.items())) for e, c in sorted(counts.items())}
 
 
-@check(
-    "transport",
-    rule="calls that got no answer, or a 429/5xx answer (retried reads and re-sent probes "
-    "included); the checks judge the final answers",
-    level="OBSERVE",
-)
+@check("transport", rule="transport.noise")
 def transport(ctx: CheckContext) -> Verdict:
     exchanges = ctx.obs.exchanges
     counts = transport_counts(exchanges)

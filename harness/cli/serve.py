@@ -1,65 +1,191 @@
-"""`chronoedit-harness serve`: run the local emulator of the API until Ctrl-C."""
+"""`chronoedit-harness serve`: run the local emulator of the API until Ctrl-C.
+
+Safe by default: it listens on loopback. On any other address (reachable from other machines)
+it needs tokens of your own (the defaults are published in the source), shows ground truth
+only to the owner of each job, and fetches no `image_url` but its own samples and the
+prefixes given with --fetch-allow.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
+from harness.cli.options import (
+    at_least_one,
+    fault_spec,
+    fraction,
+    non_negative_seconds,
+    port,
+    positive_seconds,
+)
 from harness.errors import UsageError
 from harness.model import DEFAULT_TOKENS, FAULTS, FaultSet, ModelConfig, ServiceTimes
+from harness.model.config import TOKENS_ENV
 
-__all__ = ["config_from_args", "register", "run"]
+__all__ = ["Exposure", "config_from_args", "exposure", "register", "run"]
+
+_DEFAULTS = ModelConfig()
 
 
 def register(subparsers: Any, *, name: str, help: str) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(
         name, help=help, description=help + ". Prints `listening on URL` first."
     )
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000, help="0 = a free port (default 8000)")
-    p.add_argument("--workers", type=int, default=4, help="GPUs serving the queue")
-    p.add_argument("--time-per-step", type=float, default=1.0, help="seconds per step")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: %(default)s). Any non-loopback address needs "
+        "tokens of your own, and turns on ground-truth auth and the fetch allow-list",
+    )
+    p.add_argument("--port", type=port, default=8000, help="0 = a free port (default: %(default)s)")
+    p.add_argument(
+        "--workers",
+        type=at_least_one,
+        default=_DEFAULTS.workers,
+        help="GPUs (default: %(default)s)",
+    )
+    p.add_argument(
+        "--time-per-step",
+        type=non_negative_seconds,
+        default=_DEFAULTS.times.time_per_step,
+        help="seconds per inference step (default: %(default)s)",
+    )
     p.add_argument(
         "--prompt-expansion",
-        type=float,
+        type=non_negative_seconds,
         default=None,
-        help="seconds of Magic Prompt (default 1.5 x time-per-step)",
+        help="seconds of Magic Prompt (default: 1.5 x time-per-step)",
     )
-    p.add_argument("--cold-start", type=float, default=0.0, help="extra s on a GPU's 1st job")
-    p.add_argument("--jitter", type=float, default=0.1, help="lognormal sigma of service time")
-    p.add_argument("--failure-rate", type=float, default=0.0, help="random job failures")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument(
+        "--cold-start",
+        type=non_negative_seconds,
+        default=_DEFAULTS.times.cold_start,
+        help="extra seconds on a GPU's first job (default: %(default)s)",
+    )
+    p.add_argument(
+        "--jitter",
+        type=non_negative_seconds,
+        default=_DEFAULTS.times.jitter_sigma,
+        help="lognormal sigma of service time (default: %(default)s)",
+    )
+    p.add_argument(
+        "--failure-rate",
+        type=fraction,
+        default=_DEFAULTS.failure_rate,
+        help="share of jobs that fail at random (default: %(default)s)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    tokens = p.add_mutually_exclusive_group()
+    tokens.add_argument(
         "--tokens",
-        default=",".join(DEFAULT_TOKENS),
-        help="comma-separated bearer tokens, one tenant each",
+        help="comma-separated bearer tokens, one tenant each (visible to `ps`: prefer "
+        f"--tokens-file or ${TOKENS_ENV}; default on loopback: the published test tokens)",
+    )
+    tokens.add_argument(
+        "--tokens-file", type=Path, metavar="FILE", help="tokens, comma- or line-separated"
     )
     p.add_argument(
-        "--retention", type=float, default=3600.0, help="seconds a finished job stays readable"
+        "--retention",
+        type=positive_seconds,
+        default=_DEFAULTS.retention,
+        help="seconds a finished job stays readable (default: %(default)s)",
     )
     p.add_argument(
         "--fault",
         action="append",
+        type=fault_spec,
         default=[],
         metavar="NAME[=VALUE]",
         help=f"inject a fault (repeatable): {', '.join(sorted(FAULTS))}",
+    )
+    p.add_argument(
+        "--fetch-allow",
+        action="append",
+        default=None,
+        metavar="URL_PREFIX",
+        help="fetch only image_urls under this prefix (repeatable). Default: any URL on "
+        "loopback; on another address only the emulator's own samples",
     )
     p.set_defaults(handler=run)
     return p
 
 
+@dataclass(frozen=True)
+class Exposure:
+    """What serving on `host` allows: the tokens, ground-truth auth, the fetch allow-list."""
+
+    tokens: tuple[str, ...]
+    public: bool
+    fetch_allow: tuple[str, ...] | None  # None: any URL
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in text.replace("\n", ",").split(",") if t.strip())
+
+
+def _given_tokens(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """Tokens from --tokens, --tokens-file or the environment; None when none was given."""
+    if args.tokens is not None:
+        text = str(args.tokens)
+    elif args.tokens_file is not None:
+        try:
+            text = Path(args.tokens_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--tokens-file {args.tokens_file}: {exc.strerror}") from None
+    elif os.environ.get(TOKENS_ENV):
+        text = os.environ[TOKENS_ENV]
+    else:
+        return None
+    tokens = _split(text)
+    if not tokens:
+        raise UsageError("no token given: the tokens are empty")
+    return tokens
+
+
+def _prefix(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--fetch-allow {text!r}: not an http(s)://host[/path] prefix")
+    return text
+
+
+def exposure(args: argparse.Namespace) -> Exposure:
+    given = _given_tokens(args)
+    allow = None if args.fetch_allow is None else tuple(map(_prefix, args.fetch_allow))
+    from harness.emulator.exposure import is_loopback_host
+
+    if is_loopback_host(args.host):
+        return Exposure(given or DEFAULT_TOKENS, False, allow)
+    if given is None:
+        raise UsageError(
+            f"--host {args.host} is reachable from other machines: give tokens of your own "
+            f"(--tokens-file FILE or ${TOKENS_ENV})"
+        )
+    published = [t for t in given if t in DEFAULT_TOKENS]
+    if published:
+        raise UsageError(
+            f"--host {args.host}: the token(s) {published} are published in the source; "
+            "choose your own"
+        )
+    return Exposure(given, True, allow or ())
+
+
 def config_from_args(args: argparse.Namespace) -> tuple[ModelConfig, FaultSet]:
-    tokens = tuple(t.strip() for t in str(args.tokens).split(",") if t.strip())
-    if args.port < 0 or args.port > 65535:
-        raise UsageError(f"--port {args.port}: not a port")
-    if args.time_per_step < 0 or args.cold_start < 0 or args.jitter < 0:
-        raise UsageError("times must be >= 0")
+    return _config(args, exposure(args))
+
+
+def _config(args: argparse.Namespace, exposed: Exposure) -> tuple[ModelConfig, FaultSet]:
     try:
         config = ModelConfig(
-            tokens=tokens,
+            tokens=exposed.tokens,
             workers=args.workers,
             times=ServiceTimes(
                 time_per_step=args.time_per_step,
@@ -70,6 +196,7 @@ def config_from_args(args: argparse.Namespace) -> tuple[ModelConfig, FaultSet]:
             seed=args.seed,
             retention=args.retention,
             failure_rate=args.failure_rate,
+            truth_needs_auth=exposed.public,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -82,17 +209,24 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from harness.emulator.app import build_app
-    from harness.emulator.server import listen, uvicorn_server
+    from harness.emulator.server import UnsafeExposure, listen, uvicorn_server
 
-    config, faults = config_from_args(args)
-    app = build_app(config, faults)
+    exposed = exposure(args)
+    config, faults = _config(args, exposed)
+    app = build_app(config, faults, fetch_allow=exposed.fetch_allow)
     try:
         sock, url = listen(app, args.host, args.port)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    except UnsafeExposure as exc:
+        raise UsageError(str(exc)) from None
     print(f"listening on {url}", flush=True)
+    allow = exposed.fetch_allow
+    fetch = "any URL" if allow is None else " + ".join(("own samples", *allow))
     print(
-        f"workers={config.workers} faults={faults} tenants={len(config.tokens)}",
+        f"workers={config.workers} faults={faults} tenants={len(config.tokens)} "
+        f"ground-truth={'per tenant, token needed' if exposed.public else 'open'} "
+        f"fetch={fetch}",
         file=sys.stderr,
         flush=True,
     )

@@ -7,10 +7,12 @@ from typing import Any, TypeVar
 import httpx
 
 from harness.client.base import ClientSettings, Reply
+from harness.client.bounds import Bounds
 from harness.client.flows import Flow, Send, call_flow, new_history, request_flow, wait_flow
 from harness.client.policies import PollPolicy
 from harness.client.protocol import Call
 from harness.client.records import CancelAck, History, JobResult, JobStatus, RunOutcome, SubmitAck
+from harness.client.transport import asend_bounded, bounded_async_http_client
 from harness.clock import AsyncClock, SystemClock
 from harness.secrets import Token
 
@@ -29,12 +31,15 @@ class AsyncClient(ClientSettings):
         *,
         http: httpx.AsyncClient | None = None,
         clock: AsyncClock | None = None,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         **settings: Any,
     ) -> None:
+        """`timeout`: shorthand for `bounds=Bounds(request_timeout=timeout)`."""
+        if timeout is not None and "bounds" not in settings:
+            settings["bounds"] = Bounds(request_timeout=timeout)
         super().__init__(base_url, token, **settings)
         self._owns_http = http is None
-        self.http = http or httpx.AsyncClient(timeout=timeout)
+        self.http = http or bounded_async_http_client()
         self.clock: AsyncClock = clock or SystemClock()
 
     def now(self) -> float:
@@ -59,19 +64,22 @@ class AsyncClient(ClientSettings):
                 return done.value  # type: ignore[no-any-return]
             if isinstance(step, Send):
                 try:
-                    outcome = await self.http.send(step.request)
-                except httpx.TransportError as exc:
+                    outcome = await asend_bounded(self.http, step.request, step.limit, step.timeout)
+                except httpx.RequestError as exc:
                     outcome = exc
             else:
                 await self.clock.asleep(step.seconds)
                 outcome = None
 
-    async def request(self, call: Call, *, token: Token | bool | None = True) -> Reply:
-        """Send one call (retrying only safe ones); the answer is not interpreted."""
-        return await self._drive(request_flow(self, self.http, call, token))
+    async def request(
+        self, call: Call, *, token: Token | bool | None = True, timeout: float | None = None
+    ) -> Reply:
+        """Send one call (retrying only safe ones) within `timeout` seconds (default:
+        `bounds.request_timeout`); the answer is not interpreted."""
+        return await self._drive(request_flow(self, self.http, call, token, timeout))
 
-    async def _call(self, call: Call) -> dict[str, Any]:
-        return await self._drive(call_flow(self, self.http, call))
+    async def _call(self, call: Call, timeout: float | None = None) -> dict[str, Any]:
+        return await self._drive(call_flow(self, self.http, call, timeout))
 
     async def submit(self, body: Any) -> SubmitAck:
         """Create a job. Never retried: a second POST could create (and bill) a second job."""
@@ -83,8 +91,9 @@ class AsyncClient(ClientSettings):
     async def result(self, request_id: str) -> JobResult:
         return JobResult.parse(await self._call(Call.on_request("result", request_id)))
 
-    async def cancel(self, request_id: str) -> CancelAck:
-        return CancelAck.parse(await self._call(Call.on_request("cancel", request_id)))
+    async def cancel(self, request_id: str, *, timeout: float | None = None) -> CancelAck:
+        """Cancel a job; `timeout` shortens the wait (cleanup after Ctrl-C)."""
+        return CancelAck.parse(await self._call(Call.on_request("cancel", request_id), timeout))
 
     async def submit_timed(self, body: Any) -> tuple[SubmitAck, History]:
         sent = self.now()

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from harness.client.bounds import DEFAULT_BOUNDS, Bounds
 from harness.client.protocol import DEFAULT_BASE_URL, MODEL_ID, Call
 from harness.client.records import JobStatus, Poll
 from harness.client.retry import NO_RETRY, RetryPolicy
@@ -31,8 +32,10 @@ class Reply:
     sent_at: float
     received_at: float
     attempts: int = 1
+    received: int = 0  # body bytes read off the wire (the kept body may be cut shorter)
 
     def json(self) -> Any:
+        """The body as JSON, or None (it is capped and scrubbed: see `transport`)."""
         try:
             return self.response.json()
         except ValueError:
@@ -40,7 +43,10 @@ class Reply:
 
 
 class ClientSettings:
-    """Base URL, token, strictness and retry rules: everything but the I/O."""
+    """Base URL, token, strictness, retry rules and `bounds`: everything but the I/O.
+
+    `bounds` (`harness.client.bounds.Bounds`) caps every answer's bytes and every call's
+    wall-clock time, retries included; the defaults suit the real API."""
 
     def __init__(
         self,
@@ -51,6 +57,7 @@ class ClientSettings:
         strict: bool = False,
         retry: RetryPolicy | None = None,
         listeners: list[ExchangeListener] | None = None,
+        bounds: Bounds | None = None,
     ) -> None:
         self.base_url = checked_base_url(base_url or DEFAULT_BASE_URL)
         self.token = Token.from_env_or(token)
@@ -58,6 +65,7 @@ class ClientSettings:
         self.strict = strict
         self.retry = retry or RetryPolicy()
         self.listeners = list(listeners or [])
+        self.bounds = bounds or DEFAULT_BOUNDS
 
     def now(self) -> float:
         """Wall-clock epoch seconds on the client's (injected) clock."""
@@ -82,19 +90,24 @@ class ClientSettings:
             listener(exchange)
 
     def transport_error(
-        self, request: httpx.Request, exc: Exception, sent: float, now: float
+        self, request: httpx.Request, exc: Exception, sent: float, now: float, timeout: float
     ) -> TransportError:
+        """A call that got no (complete) answer: noted as evidence, returned to raise."""
+        why = str(exc)
+        if isinstance(exc, httpx.TimeoutException):
+            why = f"no answer within the {round(timeout, 2):g} s request deadline"
         exchange = Exchange.of(
-            request, error=f"{type(exc).__name__}: {exc}", sent_at=sent, received_at=now
+            request, error=f"{type(exc).__name__}: {why}", sent_at=sent, received_at=now
         )
         self.notify(exchange)
-        message = exchange.error or type(exc).__name__
-        if self.token is not None:
-            message = self.token.scrub(message)
+        return self.failed(exchange)
+
+    @staticmethod
+    def failed(exchange: Exchange) -> TransportError:
         return TransportError(
-            f"{request.method} {request.url} failed: {message}",
-            method=request.method,
-            url=str(request.url),
+            f"{exchange.method} {exchange.url} failed: {exchange.error}",
+            method=exchange.method,
+            url=exchange.url,
         )
 
     @staticmethod
@@ -111,7 +124,13 @@ class ClientSettings:
             reply.sent_at,
             reply.received_at,
             status,
-            error=None if status else f"HTTP {reply.response.status_code}",
+            error=None if status else _why_not(reply),
             bytes_sent=len(reply.response.request.content),
-            bytes_received=len(reply.response.content),
+            bytes_received=reply.received,
         )
+
+
+def _why_not(reply: Reply) -> str:
+    """Why a status answer gave no status: its HTTP code, and what cut it, if anything."""
+    note = reply.exchange.error
+    return f"HTTP {reply.response.status_code}" + (f" ({note})" if note else "")

@@ -107,7 +107,11 @@ def _message(data: dict[str, Any]) -> str:
 
 
 def parse_error(response: httpx.Response, exchange: Exchange) -> ApiError:
-    """An ApiError for an HTTP error answer, whatever its body looks like."""
+    """An ApiError for an HTTP error answer (a redirect too), whatever its body looks like."""
+    if 300 <= response.status_code < 400:
+        where = response.headers.get("location") or "nowhere (no Location)"
+        message = f"redirected to {where}; an API call answers 2xx and is never followed"
+        return ApiError(response.status_code, message, exchange=exchange)
     try:
         data = json.loads(response.content)
     except ValueError:

@@ -136,7 +136,7 @@ class Poll:
 
 @dataclass
 class History:
-    """Everything the client saw of one job, on one clock (METRICS.md)."""
+    """Everything the client saw of one job, on one clock (docs/metrics.md)."""
 
     request_id: str
     submit_sent: float

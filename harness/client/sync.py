@@ -7,10 +7,20 @@ from typing import Any, TypeVar
 import httpx
 
 from harness.client.base import ClientSettings, Reply
-from harness.client.flows import Flow, call_flow, drive, new_history, request_flow, wait_flow
+from harness.client.bounds import Bounds
+from harness.client.flows import (
+    Flow,
+    Send,
+    call_flow,
+    drive,
+    new_history,
+    request_flow,
+    wait_flow,
+)
 from harness.client.policies import PollPolicy
 from harness.client.protocol import Call
 from harness.client.records import CancelAck, History, JobResult, JobStatus, RunOutcome, SubmitAck
+from harness.client.transport import Received, bounded_http_client, send_bounded
 from harness.clock import Clock, SystemClock
 from harness.secrets import Token
 
@@ -33,12 +43,15 @@ class Client(ClientSettings):
         *,
         http: httpx.Client | None = None,
         clock: Clock | None = None,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         **settings: Any,
     ) -> None:
+        """`timeout`: shorthand for `bounds=Bounds(request_timeout=timeout)`."""
+        if timeout is not None and "bounds" not in settings:
+            settings["bounds"] = Bounds(request_timeout=timeout)
         super().__init__(base_url, token, **settings)
         self._owns_http = http is None
-        self.http = http or httpx.Client(timeout=timeout)
+        self.http = http or bounded_http_client()
         self.clock: Clock = clock or SystemClock()
 
     def now(self) -> float:
@@ -54,15 +67,22 @@ class Client(ClientSettings):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def send(self, step: Send) -> Received:
+        """One bounded exchange over the injected httpx client (what `drive` sends with)."""
+        return send_bounded(self.http, step.request, step.limit, step.timeout)
+
     def _drive(self, flow: Flow[T]) -> T:
-        return drive(flow, self.http.send, self.clock.sleep)
+        return drive(flow, self.send, self.clock.sleep)
 
-    def request(self, call: Call, *, token: Token | bool | None = True) -> Reply:
-        """Send one call (retrying only safe ones); the answer is not interpreted."""
-        return self._drive(request_flow(self, self.http, call, token))
+    def request(
+        self, call: Call, *, token: Token | bool | None = True, timeout: float | None = None
+    ) -> Reply:
+        """Send one call (retrying only safe ones) within `timeout` seconds (default:
+        `bounds.request_timeout`); the answer is not interpreted."""
+        return self._drive(request_flow(self, self.http, call, token, timeout))
 
-    def _call(self, call: Call) -> dict[str, Any]:
-        return self._drive(call_flow(self, self.http, call))
+    def _call(self, call: Call, timeout: float | None = None) -> dict[str, Any]:
+        return self._drive(call_flow(self, self.http, call, timeout))
 
     def submit(self, body: Any) -> SubmitAck:
         """Create a job. Never retried: a second POST could create (and bill) a second job."""
@@ -74,8 +94,9 @@ class Client(ClientSettings):
     def result(self, request_id: str) -> JobResult:
         return JobResult.parse(self._call(Call.on_request("result", request_id)))
 
-    def cancel(self, request_id: str) -> CancelAck:
-        return CancelAck.parse(self._call(Call.on_request("cancel", request_id)))
+    def cancel(self, request_id: str, *, timeout: float | None = None) -> CancelAck:
+        """Cancel a job; `timeout` shortens the wait (cleanup after Ctrl-C)."""
+        return CancelAck.parse(self._call(Call.on_request("cancel", request_id), timeout))
 
     def submit_timed(self, body: Any) -> tuple[SubmitAck, History]:
         """Submit, recording `submit_sent`/`submit_acked` for the job's history."""

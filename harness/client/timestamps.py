@@ -3,7 +3,7 @@
 The contract documents them only as strings; their format is OBSERVE. A stamp is kept raw and,
 when it parses, also as epoch seconds with the resolution it was written at (a stamp written to
 the millisecond is only good to a millisecond). Nothing here judges: the caller reports the
-server's figures next to its own, never in their place (METRICS.md).
+server's figures next to its own, never in their place (docs/metrics.md).
 """
 
 from __future__ import annotations

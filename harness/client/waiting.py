@@ -16,7 +16,7 @@ class Waiter:
     """Says how long to sleep before each poll, and when to give up.
 
     The deadline counts from the submit's acknowledgement: a job that reaches no terminal state
-    by then is *lost* for the run (METRICS.md), and the caller decides whether that raises.
+    by then is *lost* for the run (docs/metrics.md), and the caller decides whether that raises.
     """
 
     history: History

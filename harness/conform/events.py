@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.checks import Finding, JobEntry, Level, Outcome
+from harness.conform.cost import RunCost
 
 __all__ = [
     "CheckFinished",
@@ -48,6 +49,7 @@ class RunResult:
     fail_on_skip: bool = False
     interrupted: bool = False
     notes: list[str] = field(default_factory=list)
+    cost: RunCost | None = None
 
     def failed(self, level: Level) -> list[Finding]:
         return [f for f in self.findings if f.severity is level]
@@ -83,6 +85,7 @@ class RunResult:
             "fail_on_skip": self.fail_on_skip,
             "interrupted": self.interrupted,
             "exit_code": self.exit_code,
+            "gpu_time": None if self.cost is None else self.cost.to_dict(),
         }
 
 

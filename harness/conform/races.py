@@ -1,22 +1,20 @@
-"""Aimed races: several calls on one job at the same moment, and watching a job start.
+"""Aimed races: several calls on one job at the same moment.
 
 `cancel_at_once` fires cancels and status reads together from a small thread pool (the client's
-httpx pool is shared and thread-safe); `watch_start` polls one queued job on a short interval
-until it is read in_progress, so the cancels that follow land at the start of its run.
+httpx pool is shared and thread-safe). Watching a job start is the poll schedule's job
+(`schedule.PollSchedule.watch`): a watch must never starve the other jobs' reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from harness.checks import CancelTry, CheckContext, JobRecord, Read
+from harness.checks import CancelTry, CheckContext, Read
 from harness.checks.outcomes import void_reason
-from harness.client import Call, Phase
-from harness.clock import Clock
+from harness.client import Call
 from harness.errors import TransportError
 
-__all__ = ["cancel_at_once", "watch_start"]
+__all__ = ["cancel_at_once"]
 
 
 def cancel_at_once(ctx: CheckContext, attempt: CancelTry, copies: int, reads: int) -> None:
@@ -40,22 +38,3 @@ def cancel_at_once(ctx: CheckContext, attempt: CancelTry, copies: int, reads: in
     attempt.replies += replies
     attempt.concurrent += [a for a in answers[copies:] if a is not None]
     attempt.void = void_reason(replies, copies - len(replies))
-
-
-def watch_start(
-    job: JobRecord,
-    poll: Callable[[JobRecord], Read | None],
-    clock: Clock,
-    interval: float,
-    deadline: float,
-) -> bool:
-    """Poll `job` every `interval` s while it is queued; True once a read says in_progress."""
-    while clock.now() < deadline:
-        read = poll(job)
-        phase = read.phase if read is not None else Phase.QUEUED
-        if phase is Phase.RUNNING:
-            return True
-        if phase is not Phase.QUEUED:
-            return False
-        clock.sleep(interval)
-    return False

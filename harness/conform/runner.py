@@ -14,10 +14,14 @@ from pathlib import Path
 
 import httpx
 
-from harness.checks import CHECKS, CheckContext, JobLedger, Observations, skipped
+from harness.checks import CHECKS, CheckContext, JobLedger, Observations
+from harness.checks.ledger import JobEntry
 from harness.checks.registry import Finding, Outcome
 from harness.client import Call, Client
+from harness.client.bounds import DEFAULT_BOUNDS, Bounds
+from harness.client.transport import bounded_http_client
 from harness.clock import Clock, SystemClock
+from harness.conform.cost import RunCost
 from harness.conform.events import (
     CheckFinished,
     Handler,
@@ -26,6 +30,7 @@ from harness.conform.events import (
     RunStarted,
     StageStarted,
 )
+from harness.conform.plan import Plan
 from harness.conform.workload import UNANSWERED, Workload
 from harness.errors import HarnessError, TransportError
 from harness.target import Target
@@ -44,6 +49,7 @@ class ConformOptions:
     cases_dir: Path | None = None
     only: Sequence[str] = ()  # check ids; empty: all
     fail_on_skip: bool = False  # a MUST check that could not be exercised fails the run
+    bounds: Bounds = DEFAULT_BOUNDS  # bytes and seconds every call may take
 
 
 def _emit(handlers: Iterable[Handler], event: object) -> None:
@@ -65,8 +71,15 @@ def run_conformance(
     ledger = JobLedger(options.max_jobs)
     started = time.monotonic()
     owned = http is None
-    http = http or httpx.Client(timeout=30.0)
-    client = Client(target.base_url, target.token, http=http, clock=clock, listeners=[obs.record])
+    http = http or bounded_http_client()
+    client = Client(
+        target.base_url,
+        target.token,
+        http=http,
+        clock=clock,
+        listeners=[obs.record],
+        bounds=options.bounds,
+    )
     ctx = CheckContext(
         obs,
         client,
@@ -80,17 +93,21 @@ def run_conformance(
     _emit(handlers, RunStarted(target.base_url, target.embedded, len(checks), options.max_jobs))
     findings: list[Finding] = []
     interrupted = False
+    workload: Workload | None = None
+    cost: RunCost | None = None
     try:
-        _emit(handlers, StageStarted("workload: burst of valid jobs, polled and cancelled"))
-        Workload(ctx, clock, options.poll_interval, options.job_timeout).run()
+        workload = Workload(ctx, clock, options.poll_interval, options.job_timeout)
+        plan = workload.plan()
+        cost = workload.cost = plan.cost()
+        _emit(handlers, StageStarted(_announce(plan, cost)))
+        workload.run(plan)
         _note_hollow_workload(obs, target.input_image_url)
         _emit(handlers, StageStarted("checks"))
         for chk in checks:
             try:
                 finding = chk.run(ctx)
             except TransportError as exc:
-                verdict = skipped(f"could not be exercised: {exc}")
-                finding = Finding(chk.id, chk.level, chk.rule, verdict.outcome, verdict.message)
+                finding = chk.finding(Outcome.SKIPPED, f"could not be exercised: {exc}")
             findings.append(finding)
             _emit(handlers, CheckFinished(finding))
     except KeyboardInterrupt:
@@ -102,9 +119,9 @@ def run_conformance(
     done = {f.check_id for f in findings}
     for chk in checks:
         if chk.id not in done:
-            findings.append(
-                Finding(chk.id, chk.level, chk.rule, Outcome.SKIPPED, "run interrupted")
-            )
+            findings.append(chk.finding(Outcome.SKIPPED, "run interrupted"))
+    if workload is not None and workload.cost is not None:
+        cost = workload.cost
     result = RunResult(
         target.base_url,
         findings,
@@ -115,9 +132,20 @@ def run_conformance(
         fail_on_skip=options.fail_on_skip,
         interrupted=interrupted,
         notes=obs.notes,
+        cost=cost,
     )
     _emit(handlers, RunFinished(result))
     return result
+
+
+def _announce(plan: Plan, cost: RunCost) -> str:
+    jobs = len(plan.lifecycle) + len(plan.acceptance)
+    return (
+        f"workload: {jobs} valid jobs ({len(plan.lifecycle)} life-cycle on the cheapest input, "
+        f"{len(plan.acceptance)} edges, {len(plan.spare)} of them cancelled while queued); "
+        f"estimated GPU time {cost.planned:.0f} s (at most {cost.worst:.0f} s if no queued "
+        "cancel lands)"
+    )
 
 
 def _note_hollow_workload(obs: Observations, image_url: str) -> None:
@@ -150,12 +178,17 @@ def _cancel_unfinished(client: Client, ledger: JobLedger, obs: Observations) -> 
             continue  # a probe's job, cancelled at once when it was created
         else:
             todo.append(entry)
+    # The whole cleanup shares `bounds.cleanup_timeout`: a hanging server cannot hold it.
+    end = time.monotonic() + client.bounds.cleanup_timeout
     try:
         for entry in todo:
             entry.cancel = "not sent: interrupted again"
         for entry in todo:
-            entry.cancel, state = _cancel_one(client, entry.request_id)
-            entry.state = state or entry.state
+            left = end - time.monotonic()
+            if left <= 0:
+                entry.cancel = "not sent: cleanup time spent"
+                continue
+            _cancel_one(client, entry, left)
     except KeyboardInterrupt:
         pass
     counts = Counter(str(e.cancel) for e in todo)
@@ -166,18 +199,25 @@ def _cancel_unfinished(client: Client, ledger: JobLedger, obs: Observations) -> 
     )
 
 
-def _cancel_one(client: Client, request_id: str) -> tuple[str, str | None]:
-    """(the cancel's outcome, the job's state read after it) for one job."""
+def _cancel_one(client: Client, entry: JobEntry, left: float) -> None:
+    """Cancel one job within `left` seconds, booking the outcome the moment it is known (a
+    second Ctrl-C during the status read after it keeps it), then the state read after it."""
+    start = time.monotonic()
+    left = min(left, client.bounds.request_timeout)
     try:
-        reply = client.request(Call.on_request("cancel", request_id))
+        reply = client.request(Call.on_request("cancel", entry.request_id), timeout=left)
     except HarnessError:
-        return "no answer", None
+        entry.cancel = "no answer"
+        return
     body = reply.json()
     outcome = body.get("outcome") if isinstance(body, dict) else None
-    said = outcome if isinstance(outcome, str) else f"HTTP {reply.response.status_code}"
+    entry.cancel = outcome if isinstance(outcome, str) else f"HTTP {reply.response.status_code}"
+    left -= time.monotonic() - start
+    if left <= 0:
+        return
     try:
-        status = client.request(Call.on_request("status", request_id)).json()
+        status = client.request(Call.on_request("status", entry.request_id), timeout=left).json()
     except HarnessError:
-        return said, None
+        return
     word = status.get("status") if isinstance(status, dict) else None
-    return said, word if isinstance(word, str) else None
+    entry.state = word if isinstance(word, str) else entry.state

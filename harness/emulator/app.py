@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 from harness.clock import SystemClock
-from harness.emulator.fetch import HttpImageSource
+from harness.emulator.fetch import AllowList, HttpImageSource
 from harness.model import ApiModel, FaultSet, HttpRequest, ModelConfig
 
 __all__ = ["EmulatorApp", "build_app"]
@@ -52,7 +52,7 @@ class EmulatorApp:
         if host is None:
             server = scope.get("server") or ("127.0.0.1", 0)
             host = f"{server[0]}:{server[1]}"
-        self.images.own_netlocs.add(host)
+        self.images.learn_netloc(host)
         delay = self.model.faults.delay
         if delay > 0:
             await asyncio.sleep(delay)
@@ -97,9 +97,16 @@ async def _drop_connection(send: Send) -> None:
         await asyncio.sleep(0)
 
 
-def build_app(config: ModelConfig | None = None, faults: FaultSet | None = None) -> EmulatorApp:
-    """The ASGI app on the real clock, fetching external image URLs over HTTP."""
+def build_app(
+    config: ModelConfig | None = None,
+    faults: FaultSet | None = None,
+    *,
+    fetch_allow: Sequence[str] | None = None,
+) -> EmulatorApp:
+    """The ASGI app on the real clock, fetching external image URLs over HTTP: any URL, or
+    with `fetch_allow` only those under its prefixes (empty: the emulator's own samples)."""
     config = config or ModelConfig()
-    images = HttpImageSource(max_bytes=config.max_image_bytes)
+    allow = None if fetch_allow is None else AllowList(fetch_allow)
+    images = HttpImageSource(max_bytes=config.max_image_bytes, allow=allow)
     model = ApiModel(config, SystemClock(), images, faults or FaultSet(seed=config.seed))
     return EmulatorApp(model, images)

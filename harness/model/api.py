@@ -12,12 +12,13 @@ import random
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from harness.clock import Clock
-from harness.model.config import MODEL_ID, ModelConfig
+from harness.model.config import MODEL_ID, ModelConfig, tenant_label
 from harness.model.faults import FaultSet
 from harness.model.http import HttpRequest, HttpResponse, json_response
 from harness.model.images import NOT_AN_IMAGE, SAMPLES, ImageSource, sample_bytes
@@ -108,6 +109,11 @@ class ApiModel:
             payload["detail"] = detail
         return self._json(status, payload)
 
+    def _method_not_allowed(self, allowed: str) -> HttpResponse:
+        """405 with the `Allow` header RFC 9110 (15.5.6) requires on it."""
+        answer = self._error(405, 1, f"method not allowed (allowed: {allowed})")
+        return replace(answer, headers=(*answer.headers, ("allow", allowed)))
+
     def _not_found(self, what: str) -> HttpResponse:
         if "unknown_request_500" in self.faults:
             return self._error(500, 1, f"{what} not found")
@@ -129,7 +135,7 @@ class ApiModel:
             return self._error(401, 1, "missing or invalid token")
         if path.startswith("/v1/models/"):
             if method != "POST":
-                return self._error(405, 1, "method not allowed")
+                return self._method_not_allowed("POST")
             if path[len("/v1/models/") :] != MODEL_ID:
                 return self._error(400, 1, "unknown model_id")
             return self._submit(req, tenant)
@@ -141,7 +147,7 @@ class ApiModel:
         if action not in ("status", "result", "cancel"):
             return self._error(404, 1, "no such path")
         if method != expected:
-            return self._error(405, 1, "method not allowed")
+            return self._method_not_allowed(expected)
         job = self._lookup(parts[3], tenant)
         if job is None:
             return self._not_found("request")
@@ -151,9 +157,12 @@ class ApiModel:
             return self._result(req, job)
         return self._cancel(job)
 
-    def _authenticate(self, req: HttpRequest) -> int | None:
+    def _tenant_of(self, req: HttpRequest) -> int | None:
         scheme, _, token = req.headers.get("authorization", "").partition(" ")
-        tenant = self._tenants.get(token.strip()) if scheme.lower() == "bearer" else None
+        return self._tenants.get(token.strip()) if scheme.lower() == "bearer" else None
+
+    def _authenticate(self, req: HttpRequest) -> int | None:
+        tenant = self._tenant_of(req)
         if tenant is None and "skip_auth" in self.faults:
             return 0
         return tenant
@@ -319,6 +328,11 @@ class ApiModel:
     # -- emulator-only endpoints (outside /v1; no token; tokens never shown) --------------
     def _emulator(self, req: HttpRequest) -> HttpResponse:
         what = req.path[len("/_emulator/") :]
+        tenant = None
+        if self.config.truth_needs_auth:  # reachable from other machines: a tenant's token
+            tenant = self._tenant_of(req)  # never the skip_auth fault: this is no API path
+            if tenant is None:
+                return self._error(401, 1, "missing or invalid token")
         if what == "health":
             return json_response(
                 200,
@@ -333,6 +347,8 @@ class ApiModel:
             query = parse_qs(req.query)
             wanted = set(query.get("request_id", []))
             jobs = self.sim.ground_truth()
+            if tenant is not None:  # only the tenant's own jobs
+                jobs = [j for j in jobs if j["tenant"] == tenant_label(tenant)]
             if wanted:
                 jobs = [j for j in jobs if j["request_id"] in wanted]
             return json_response(200, {"now": self.clock.now(), "jobs": jobs})

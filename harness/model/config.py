@@ -6,11 +6,30 @@ import math
 import random
 from dataclasses import dataclass, field
 
-__all__ = ["DEFAULT_TOKENS", "MAX_IMAGE_BYTES", "MODEL_ID", "ModelConfig", "ServiceTimes"]
+__all__ = [
+    "DEFAULT_TOKENS",
+    "MAX_IMAGE_BYTES",
+    "MODEL_ID",
+    "TOKENS_ENV",
+    "ModelConfig",
+    "ServiceTimes",
+    "tenant_label",
+]
 
 MODEL_ID = "nvidia/chrono-edit/lora"
-# Tokens an embedded emulator or mock accepts unless told otherwise (one tenant each).
+# Tokens an embedded emulator or mock accepts unless told otherwise (one tenant each). They are
+# published here, so an emulator reachable from other machines refuses them.
 DEFAULT_TOKENS: tuple[str, ...] = ("emulator-token-1", "emulator-token-2")
+# Where `serve` (and so `python -m harness.emulator`) reads its tokens when no flag names them:
+# how the harness hands tokens to an emulator process without putting them in its argv.
+TOKENS_ENV = "CHRONOEDIT_EMULATOR_TOKENS"
+
+
+def tenant_label(tenant: int) -> str:
+    """How ground truth names tenant `tenant` (the index of its token): never the token."""
+    return f"tenant-{tenant + 1}"
+
+
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 
 
@@ -57,6 +76,9 @@ class ModelConfig:
     failure_rate: float = 0.0  # fraction of otherwise good jobs that fail at random
     max_image_bytes: int = MAX_IMAGE_BYTES
     ground_truth_limit: int = 10_000  # forgotten jobs whose record /_emulator/jobs still keeps
+    # /_emulator/jobs only with a tenant's token, showing only that tenant's jobs (an emulator
+    # reachable from other machines); else open, as befits a test fixture on loopback.
+    truth_needs_auth: bool = False
 
     def __post_init__(self) -> None:
         if self.workers < 1:

@@ -1,6 +1,12 @@
-"""Fault modes: each breaks exactly one contract rule, leaving the rest of the server conformant.
+"""Fault modes: each breaks the contract rule(s) it names, leaving the rest of the server
+conformant.
 
-The registry names are a shared vocabulary: conformance checks are written to catch each one.
+The registry names are a shared vocabulary: conformance checks are proven against each one. A
+fault names rules by id (`harness.rules`); their text and level live only in the rules table.
+`breaks` are the rules the fault violates: every check of those rules must fail under it.
+`also` are rules it breaks only as a direct consequence (an undocumented status word also breaks
+the status schema): their checks may fail under it without being false positives. A fault that
+breaks no rule is operational (transport noise the checks must tolerate).
 Faults that act "sometimes" are deterministic: they count reads or draw from a seeded RNG.
 """
 
@@ -11,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from harness.errors import UsageError
+from harness.rules import LEVELS, Level, Rule, rule
 
 __all__ = ["FAULTS", "OPERATIONAL_FAULTS", "Fault", "FaultSet", "parse_fault", "parse_faults"]
 
@@ -19,21 +26,36 @@ __all__ = ["FAULTS", "OPERATIONAL_FAULTS", "Fault", "FaultSet", "parse_fault", "
 class Fault:
     name: str
     description: str
-    rule: str  # the CONTRACT.md rule it breaks
-    level: str  # MUST / SHOULD / OBSERVE, or "operational" for reliability faults
+    breaks: tuple[str, ...] = ()  # rule ids it violates; () for an operational fault
+    also: tuple[str, ...] = ()  # rule ids it may break as a direct consequence
     takes_value: bool = False
 
+    def __post_init__(self) -> None:
+        for rule_id in (*self.breaks, *self.also):
+            rule(rule_id)  # an unknown id fails at import, with the ids known
 
-def _f(name: str, description: str, rule: str, level: str, takes_value: bool = False) -> Fault:
-    return Fault(name, description, rule, level, takes_value)
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(rule(r) for r in self.breaks)
+
+    @property
+    def level(self) -> Level | None:
+        """The strongest level among the rules it breaks; None for an operational fault."""
+        levels = {r.level for r in self.rules}
+        return next((level for level in LEVELS if level in levels), None)
 
 
-_REJECT = "input breaking the schema is rejected with 4xx and creates no job"
-_VALID = "valid input (validates against the input schema) is accepted with 200"
-_SHAPES = "every response body validates against its documented shape"
-_BACK = "states never go back; completed/cancelled stay put on every later read"
-_CANCEL_Q = "cancel while queued: 202, outcome cancelled, then cancelled forever, never run"
-_CANCEL_R = "cancel while in progress or finished: 202, outcome not_cancellable, job ends normally"
+def _f(name: str, description: str, *breaks: str, also: tuple[str, ...] = ()) -> Fault:
+    return Fault(name, description, breaks, also)
+
+
+def _op(name: str, description: str) -> Fault:
+    return Fault(name, description, takes_value=True)
+
+
+# Without `outcome` no cancel can be judged: every cancel rule fails with it too.
+_CANCEL_RULES = ("cancel.queued", "cancel.in-progress", "cancel.finished", "cancel.race",
+                 "cancel.at-start")  # fmt: skip
 
 FAULTS: dict[str, Fault] = {
     f.name: f
@@ -41,166 +63,141 @@ FAULTS: dict[str, Fault] = {
         _f(
             "accept_out_of_range",
             "integer bounds (num_inference_steps 2..50) not enforced",
-            _REJECT,
-            "MUST",
+            "input.invalid-rejected",
         ),
         _f(
             "accept_bad_enum",
             "enum values (resolution, output_format) not enforced",
-            _REJECT,
-            "MUST",
+            "input.invalid-rejected",
         ),
-        _f("accept_bool_as_integer", "true/false accepted for integer fields", _REJECT, "MUST"),
-        _f("reject_integral_float", "8.0 rejected (422) for integer fields", _VALID, "MUST"),
+        _f(
+            "accept_bool_as_integer",
+            "true/false accepted for integer fields",
+            "input.invalid-rejected",
+        ),
+        _f(
+            "reject_integral_float",
+            "8.0 rejected (422) for integer fields",
+            "input.valid-accepted",
+        ),
         _f(
             "server_error_on_bad_input",
             "schema violations answered 500 (JSON body, no job)",
-            "...and rejected with 4xx rather than 5xx; with a JSON error body",
-            "SHOULD",
+            "input.invalid-4xx-json",
         ),
         _f(
             "error_body_not_json",
             "error answers have a text/plain body",
-            "...and rejected with 4xx rather than 5xx; with a JSON error body",
-            "SHOULD",
+            "input.invalid-4xx-json",
         ),
         _f(
             "bad_error_code",
             "error_code's first three digits differ from the HTTP status",
-            "numeric error_code whose first three digits are the HTTP status",
-            "MUST",
+            "response.error-shape",
         ),
-        _f(
-            "skip_auth",
-            "missing/unknown tokens accepted",
-            "a missing or wrong token is rejected with 4xx on every endpoint",
-            "MUST",
-        ),
+        _f("skip_auth", "missing/unknown tokens accepted", "auth.token-required"),
         _f(
             "tenant_leak",
             "any valid token can read, fetch and cancel any tenant's job",
-            "one token can neither read nor cancel another token's job",
-            "MUST",
+            "tenant.isolation",
         ),
         _f(
             "unknown_request_500",
             "unknown request id answered 500",
-            "an unknown request_id gets 4xx, never 200 or 5xx",
-            "MUST",
+            "request.unknown-4xx",
+            also=("request.unknown-404",),  # a 500 is not a 404 either
         ),
         _f(
             "unknown_request_400",
             "unknown request id answered 400 (400001)",
-            "...and that 4xx is 404",
-            "SHOULD",
+            "request.unknown-404",
         ),
         _f(
             "status_goes_back",
             "a job in progress reports in_queue on every 2nd status read",
-            _BACK,
-            "MUST",
+            "lifecycle.monotonic",
         ),
         _f(
             "terminal_unstable",
             "a completed job reads in_progress on every 2nd later read",
-            _BACK,
-            "MUST",
+            "lifecycle.terminal-stable",
+            also=("lifecycle.monotonic",),  # completed -> in_progress also goes back
         ),
-        _f("cancel_in_progress", "a running job can be cancelled", _CANCEL_R, "MUST"),
+        _f(
+            "cancel_in_progress",
+            "a running job can be cancelled",
+            "cancel.in-progress",
+            "cancel.at-start",
+        ),
         _f(
             "lose_cancel",
             "queued cancel answers cancelled but the job still runs and completes",
-            _CANCEL_Q,
-            "MUST",
+            "cancel.queued",
+            "cancel.race",
         ),
         _f(
             "cancel_409",
             "a non-cancellable job's cancel gets 409 instead of 202",
-            _CANCEL_R,
-            "MUST",
+            "cancel.in-progress",
+            "cancel.finished",
+            "cancel.race",
+            "cancel.at-start",
         ),
         _f(
             "wrong_status_word",
             "/status says running instead of in_progress",
-            "status uses only the documented words of its endpoint",
-            "MUST",
+            "status.words",
+            also=("response.schema",),  # the status schemas enumerate the documented words
         ),
         _f(
             "missing_submit_url",
             "submit response lacks cancel_url",
-            "the submit response carries all four documented fields",
-            "MUST",
+            "response.schema",
+            "submit.fields",
         ),
         _f(
             "wrong_submit_url",
             "submit's status_url names a different request id",
-            "...and its URLs name the same request_id",
-            "MUST",
+            "submit.fields",
         ),
         _f(
             "missing_queue_position",
             "no queue_position while in_queue",
-            "queue_position is present while in_queue, an integer >= 0",
-            "MUST",
+            "status.queue-position",
+            "response.schema",
         ),
         _f(
             "queue_position_grows",
             "a queued job's queue_position increases on each read",
-            "queue_position never grows for a queued job",
-            "SHOULD",
+            "status.queue-position-monotonic",
         ),
         _f(
             "result_404_while_pending",
             "/result answers 404 until the job is finished",
-            "/result answers 200 with the current state while the job is not finished",
-            "MUST",
+            "result.while-pending",
         ),
         _f(
             "wrong_image_format",
             "image bytes are always PNG whatever output_format",
-            "that image downloads, and its bytes are the requested output_format",
-            "MUST",
+            "output.format",
         ),
+        _f("wrong_image_size", "output image is always 512x512", "output.size"),
+        _f("missing_output_image", "succeeded result has output: {}", "output.image"),
         _f(
-            "wrong_image_size",
-            "output image is always 512x512",
-            "its size fits the requested resolution",
-            "SHOULD",
+            "malformed_cancel_response",
+            "cancel response lacks outcome",
+            "response.schema",
+            also=_CANCEL_RULES,
         ),
-        _f(
-            "missing_output_image",
-            "succeeded result has output: {}",
-            "a succeeded result carries the edited image",
-            "MUST",
-        ),
-        _f("malformed_cancel_response", "cancel response lacks outcome", _SHAPES, "MUST"),
         _f(
             "text_content_type",
             "JSON answers say Content-Type: text/plain",
-            "JSON responses say Content-Type: application/json",
-            "SHOULD",
+            "response.content-type-json",
         ),
-        _f(
-            "lose_jobs",
-            "every 3rd job stays in_progress forever",
-            "a job finishes within the run's job timeout",
-            "SHOULD",
-        ),
-        _f(
-            "error_rate",
-            "fraction P of answers replaced by 503 JSON errors (no job created)",
-            "operational",
-            "operational",
-            True,
-        ),
-        _f("slow", "every answer delayed by S seconds", "operational", "operational", True),
-        _f(
-            "drop_rate",
-            "fraction P of requests processed, then the connection closed unanswered",
-            "operational",
-            "operational",
-            True,
-        ),
+        _f("lose_jobs", "every 3rd job stays in_progress forever", "lifecycle.job-finishes"),
+        _op("error_rate", "fraction P of answers replaced by 503 JSON errors (no job created)"),
+        _op("slow", "every answer delayed by S seconds"),
+        _op("drop_rate", "fraction P of requests processed, then the connection closed unanswered"),
     )
 }
 

@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.model.config import ModelConfig
+from harness.model.config import ModelConfig, tenant_label
 from harness.model.images import FetchFailure, InputImage, PendingImage
 from harness.model.queue import PositionQueue
 
@@ -47,6 +47,7 @@ class Job:
     input: InputImage | None = None
     error: FetchFailure | None = None
     parked: bool = False
+    cold: bool = False  # the first job its GPU ran: paid the configured cold-start cost
     reads: dict[str, int] = field(default_factory=dict)  # per-endpoint read counters (faults)
 
     def bump(self, key: str) -> int:
@@ -57,7 +58,7 @@ class Job:
         """Ground truth: what really happened, by the model's own clock."""
         return {
             "request_id": self.request_id,
-            "tenant": f"tenant-{self.tenant + 1}",
+            "tenant": tenant_label(self.tenant),
             "state": "lost" if self.lost and self.state == "succeeded" else self.state,
             "submitted_at": self.submitted_at,
             "started_at": self.started_at,
@@ -68,6 +69,7 @@ class Job:
             "resolution": self.resolution,
             "output_format": self.output_format,
             "expired": expired,
+            "cold": self.cold,
         }
 
 
@@ -144,7 +146,7 @@ class Simulation:
 
     def _start(self, job: Job, t: float) -> None:
         job.state, job.started_at = "running", t
-        cold = self._cold > 0
+        cold = job.cold = self._cold > 0
         self._cold -= int(cold)
         times = self.config.times
         job.service_time = times.sample(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from harness.checks import Level, Outcome
+from harness.checks import Finding, Level, Outcome
 from harness.conform.events import CheckFinished, Event, RunFinished, RunStarted, StageStarted
 
 __all__ = ["ConsoleReport"]
@@ -36,19 +36,32 @@ class ConsoleReport:
         elif isinstance(event, CheckFinished) and not self.quiet:
             f = event.finding
             style = _STYLE[f.outcome]
-            c.print(f"  [{style}]{f.outcome:8}[/{style}] {f.level:7} {f.check_id}", markup=True)
+            c.print(
+                f"  [{style}]{f.outcome:8}[/{style}] {f.level:7} {f.check_id} ({f.rule.id})",
+                markup=True,
+            )
         elif isinstance(event, RunFinished):
             self._table(event)
+
+    def _broken_rules(self, findings: list[Finding]) -> None:
+        """The text of every rule a check found broken, once, as the rules table states it."""
+        broken = {f.rule.id: f.rule for f in findings if f.outcome is Outcome.FAILED}
+        if broken:
+            self.console.print("rules broken:")
+        for rule in broken.values():
+            self.console.print(f"  [red]{rule.level}[/red] {rule.id}: {rule.text}", markup=True)
 
     def _table(self, event: RunFinished) -> None:
         result = event.result
         table = Table(title="conformance", show_lines=False)
-        for column in ("check", "level", "outcome", "message"):
+        for column in ("check", "rule", "level", "outcome", "message"):
             table.add_column(column, overflow="fold")
         for f in result.findings:
             style = _STYLE[f.outcome]
-            table.add_row(f.check_id, str(f.level), f"[{style}]{f.outcome}[/{style}]", f.message)
+            outcome = f"[{style}]{f.outcome}[/{style}]"
+            table.add_row(f.check_id, f.rule.id, str(f.level), outcome, f.message)
         self.console.print(table)
+        self._broken_rules(result.findings)
         for note in result.notes:
             self.console.print(f"[yellow]note:[/yellow] {note}", markup=True)
         if result.fail_on_skip and result.skipped(Level.MUST):

@@ -35,13 +35,13 @@ def junit_xml(result: RunResult) -> str:
             time=f"{f.duration:.4f}",
         )
         if f.outcome is Outcome.SKIPPED:
-            ET.SubElement(case, "skipped", message=f.message)
+            ET.SubElement(case, "skipped", message=f.message).text = str(f.rule)
         elif f.outcome is Outcome.FAILED:
             tag = "failure" if f in failures else "system-out"
             node = ET.SubElement(case, tag, message=f"[{f.level}] {f.message}")
-            node.text = "\n".join([f.rule, *(e.curl() for e in f.evidence)])
+            node.text = "\n".join([str(f.rule), *(e.curl() for e in f.evidence)])
         else:
-            ET.SubElement(case, "system-out").text = f"[{f.outcome}] {f.message}"
+            ET.SubElement(case, "system-out").text = f"[{f.outcome}] {f.message}\n{f.rule}"
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)
 
 

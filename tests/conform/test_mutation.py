@@ -6,13 +6,12 @@ clean run also go through the CLI against the live emulator.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 
 from harness.checks import CHECKS, Level, Outcome
 from harness.cli import main
+from harness.cli.docs import caught_by
 from harness.conform import ConformOptions, RunResult, run_conformance
 from harness.mock import MockApi
 from harness.model import FAULTS, FaultSet, ModelConfig, ServiceTimes
@@ -21,7 +20,7 @@ from harness.target import Target
 
 FAST = ModelConfig(workers=2, times=ServiceTimes(time_per_step=0.02, jitter_sigma=0.0), seed=7)
 CONTRACT_FAULTS = sorted(name for name, f in FAULTS.items() if not f.takes_value)
-CAUGHT_BY = {name: [c.id for c in CHECKS.values() if name in c.catches] for name in CONTRACT_FAULTS}
+CAUGHT_BY = {name: caught_by(name) for name in CONTRACT_FAULTS}
 
 
 def run_mock(*faults: str, max_jobs: int = 12, strict: bool = True) -> RunResult:
@@ -94,19 +93,3 @@ def test_cli_usage_and_connection_errors(capsys: pytest.CaptureFixture[str]) -> 
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert all(line.startswith(("error:", "conform:")) for line in err.strip().splitlines())
-
-
-def test_readme_fault_table_matches_the_catalog() -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    rows = {}
-    for line in readme.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 5 and cells[0].startswith("`") and cells[0].strip("`") in FAULTS:
-            rows[cells[0].strip("`")] = cells
-    assert set(rows) == set(CONTRACT_FAULTS)
-    for fault, (_, level, caught, also, code) in rows.items():
-        ids = lambda text: {c.strip(" `") for c in text.split(",") if c.strip()}  # noqa: E731
-        assert level == FAULTS[fault].level
-        assert ids(caught) == set(CAUGHT_BY[fault]), fault
-        assert ids(also) <= {c.id for c in CHECKS.values() if fault in c.collateral}, fault
-        assert code == "1"

@@ -72,9 +72,23 @@ def _pytest_chronoedit(tmp_path: Path, *args: str) -> subprocess.CompletedProces
 
 
 def test_fail_on_skip_fails_must_items_a_small_budget_could_not_exercise(tmp_path: Path) -> None:
-    lenient = _pytest_chronoedit(tmp_path, "--chronoedit-max-jobs", "1")
+    checks_only = ("-k", "not stateful-exploration")
+    lenient = _pytest_chronoedit(tmp_path, "--chronoedit-max-jobs", "1", *checks_only)
     assert lenient.returncode == 0, lenient.stdout[-2000:]
     assert "skipped" in lenient.stdout
-    strict = _pytest_chronoedit(tmp_path, "--chronoedit-max-jobs", "1", "--chronoedit-fail-on-skip")
+    strict = _pytest_chronoedit(
+        tmp_path, "--chronoedit-max-jobs", "1", "--chronoedit-fail-on-skip", *checks_only
+    )
     assert strict.returncode == 1, strict.stdout[-2000:]
     assert "not exercised" in strict.stdout
+
+
+def test_the_exploration_item_fails_on_a_fault_and_writes_a_replay_script(tmp_path: Path) -> None:
+    proc = _pytest_chronoedit(
+        tmp_path, "--chronoedit-mock-fault", "lose_cancel", "-k", "stateful-exploration"
+    )
+    assert proc.returncode == 1, proc.stdout[-2000:]
+    script = (tmp_path / "chronoedit-failing-sequence.sh").read_text()
+    assert "a cancel said cancelled, yet /status says in_queue" in script
+    assert "$RUNCOMFY_API_TOKEN" in script
+    assert "emulator-token" not in script + proc.stdout

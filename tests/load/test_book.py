@@ -15,8 +15,10 @@ import httpx
 import pytest
 from gevent.event import Event
 
-from harness.client.flows import Flow, drive
+from harness.client.bounds import Body
+from harness.client.flows import Flow, Send, drive
 from harness.client.policies import FixedInterval
+from harness.client.transport import Received
 from harness.load.measure.results import RunResults
 from harness.load.swarm.book import JobBook
 from harness.load.swarm.driver import LoadClient, RequestBuilder
@@ -37,7 +39,8 @@ class Server:
         self.hold_cancel = Event()
         self.hold_cancel.set()
 
-    def send(self, request: httpx.Request) -> httpx.Response:
+    def send(self, step: Send) -> Received:
+        request = step.request
         path = request.url.path
         if "/v1/models/" in path:
             request_id = f"job-{len(self.jobs) + 1}"
@@ -58,8 +61,10 @@ class Server:
         return drive(flow, self.send, gevent.sleep)
 
 
-def _answer(request: httpx.Request, status: int, body: dict[str, object]) -> httpx.Response:
-    return httpx.Response(status, content=json.dumps(body).encode(), request=request)
+def _answer(request: httpx.Request, status: int, body: dict[str, object]) -> Received:
+    content = json.dumps(body).encode()
+    response = httpx.Response(status, content=content, request=request)
+    return Received(response, Body(content, len(content)))
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from harness.client import Client
-from harness.client.flows import drive
+from harness.client.flows import Send, drive
 from harness.client.policies import FixedInterval
+from harness.client.transport import Received
 from harness.load.measure.jobs import JobRecord
 from harness.load.swarm.flow import CancelMoment, FlowSettings, LoadJob
 from harness.mock import MockApi
@@ -40,7 +41,7 @@ class Bench:
         return LoadJob(self.client, self.http, settings, intended_at=self.api.clock.now() - 0.5)
 
     def run(self, job: LoadJob, body: object = None) -> JobRecord:
-        rec: JobRecord = drive(job.flow(body or self.body), self.http.send, self.api.clock.sleep)
+        rec: JobRecord = drive(job.flow(body or self.body), self.client.send, self.api.clock.sleep)
         return rec
 
     def occupy(self) -> None:
@@ -151,10 +152,10 @@ def test_an_abandoned_job_is_lost_with_what_was_seen():
             b.api.clock.sleep(seconds)
 
         with pytest.raises(RunEnded):
-            drive(job.flow(b.body), b.http.send, sleep)
+            drive(job.flow(b.body), b.client.send, sleep)
         rec = job.abandon()
         assert rec is not None
-        assert drive(job.cleanup_flow(), b.http.send, b.api.clock.sleep) == "cancelled"
+        assert drive(job.cleanup_flow(), b.client.send, b.api.clock.sleep) == "cancelled"
         assert b.truth(rec.request_id)["state"] == "cancelled"
     assert rec.outcome == "lost"
     assert rec.polls
@@ -169,17 +170,17 @@ def test_a_job_seen_finished_then_abandoned_keeps_its_bucket():
         class RunEnded(Exception):
             pass
 
-        def send(request: httpx.Request) -> httpx.Response:  # killed while reading /result
-            if request.url.path.endswith("/result"):
+        def send(step: Send) -> Received:  # killed while reading /result
+            if step.request.url.path.endswith("/result"):
                 raise RunEnded
-            return b.http.send(request)
+            return b.client.send(step)
 
         job = b.job()
         with pytest.raises(RunEnded):
             drive(job.flow(b.body), send, b.api.clock.sleep)
         rec = job.abandon()
         assert rec is not None
-        assert drive(job.cleanup_flow(), b.http.send, b.api.clock.sleep) is None  # not queued
+        assert drive(job.cleanup_flow(), b.client.send, b.api.clock.sleep) is None  # not queued
     assert (rec.outcome, rec.final_status) == ("completed", "done")
     assert rec.interval("end_to_end") is not None
     assert not rec.violations

@@ -134,6 +134,6 @@ def test_terminal_ctrl_c_on_the_process_group_leaves_the_embedded_emulator_up(tm
     truth = section["ground_truth"]
     assert truth.get("available", True) is not False, truth
     assert truth["compared"] > 0
-    assert [m["moment"] for m in section["cancel_moments"]] == [
+    assert [m["moment"] for m in section["cancel"]["moments"]] == [
         "after_submit", "while_queued", "while_running", "after_completion", "twice",
     ]  # fmt: skip

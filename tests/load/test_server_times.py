@@ -8,10 +8,19 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from harness.client.flows import drive
+from harness.client.flows import Send, drive
 from harness.client.timestamps import StampForm, parse_stamp, server_duration
+from harness.client.transport import Received
 from harness.load.measure.jobs import JobRecord
-from harness.load.measure.server_times import compare_job, server_times_line, server_times_section
+from harness.load.measure.results import RunResults
+from harness.load.measure.server_times import (
+    Unparseable,
+    compare_job,
+    server_times_line,
+    server_times_section,
+)
+from harness.load.run.report import build_report
+from harness.load.run.report_model import to_plain
 from harness.reports.load_console import print_summary
 from tests.load.test_flow import bench
 
@@ -86,44 +95,36 @@ def test_section_counts_lists_outside_and_estimates_offset():
     records.append(_record("skewed", (1.0, 1.2), _iso(T0 + 5.001), _iso(T0 + 6.1)))
     records.append(JobRecord("s", "p", T0, T0, T0, request_id="cancelled", outcome="cancelled"))
     section = server_times_section(records)
-    assert section["results_read"] == 8
-    assert section["formats"]["created_at"] == {"iso8601_utc_z": 7, "other": 1}
-    assert section["unparseable"] == 1
-    assert section["unparseable_examples"] == [
-        {"request_id": "odd", "field": "created_at", "raw": "tuesday"}
-    ]
+    assert section.results_read == 8
+    assert section.formats["created_at"] == {"iso8601_utc_z": 7, "other": 1}
+    assert section.unparseable == 1
+    assert section.unparseable_examples == [Unparseable("odd", "created_at", "tuesday")]
     # the skewed clock shifts both stamps: its duration still agrees, only the offset shows it
-    assert (section["compared"], section["within"], section["outside"]) == (7, 6, 1)
-    assert [e["request_id"] for e in section["outside_examples"]] == ["late"]
-    assert section["resolution"] == pytest.approx(0.001)
-    off = section["clock_offset"]
-    assert off["jobs"] == 7
-    assert off["median"] == pytest.approx(0.0, abs=1e-6)  # created_at at the submit midpoint
-    assert off["max"] == pytest.approx(5.0)
-    assert off["median_half_rtt"] == pytest.approx(0.001, abs=1e-6)
-    assert section["end_to_end"]["server_p50"] == pytest.approx(1.099)
+    assert (section.compared, section.within, section.outside) == (7, 6, 1)
+    assert [e.request_id for e in section.outside_examples] == ["late"]
+    assert section.resolution == pytest.approx(0.001)
+    off = section.clock_offset
+    assert off.jobs == 7
+    assert off.median == pytest.approx(0.0, abs=1e-6)  # created_at at the submit midpoint
+    assert off.max == pytest.approx(5.0)
+    assert off.median_half_rtt == pytest.approx(0.001, abs=1e-6)
+    assert section.end_to_end is not None
+    assert section.end_to_end.server_p50 == pytest.approx(1.099)
     line = server_times_line(section)
     assert "within client bounds 6/7" in line
     assert "(late)" in line
     assert "1 stamps unparseable" in line
-    json.dumps(section)  # plain data
+    json.dumps(to_plain(section))  # plain data
 
 
 def test_no_result_read_is_reported_not_an_error(capsys):
     section = server_times_section([JobRecord("s", "p", T0, T0, T0, outcome="lost")])
-    assert section["results_read"] == 0
+    assert section.results_read == 0
     assert "no /result was read" in server_times_line(section)
-    report = {
-        "accounting": {},
-        "scenarios": {
-            "s": {
-                "metrics": {},
-                "violations": [],
-                "capacity": {"available": False, "reason": "x"},
-                "server_timestamps": section,
-            }
-        },
-    }
+    run = RunResults("queue-latency", records=[JobRecord("s", "p", T0, T0, T0, outcome="lost")])
+    report = build_report(
+        {"queue-latency": [run]}, base_url="http://x", embedded=False, target_wait=1.0, settings={}
+    )
     print_summary(report)
     assert "server timestamps: no /result was read" in capsys.readouterr().out
 
@@ -133,14 +134,16 @@ def test_the_flow_records_the_stamps_raw_and_parsed_and_they_agree(skew):
     """The respx mock's own stamps on /result, shifted by `skew` (a server clock ahead)."""
     with bench() as b:
 
-        def send(request: httpx.Request) -> httpx.Response:
-            answer = b.http.send(request)
-            if not request.url.path.endswith("/result"):
-                return answer
+        def send(step: Send) -> Received:
+            received = b.client.send(step)
+            answer = received.response
+            if not step.request.url.path.endswith("/result"):
+                return received
             body = json.loads(answer.content)
             for key in ("created_at", "finished_at"):
                 body[key] = _iso(parse_stamp(body[key]).epoch + skew)  # type: ignore[operator]
-            return httpx.Response(answer.status_code, json=body, request=request)
+            shifted = httpx.Response(answer.status_code, json=body, request=step.request)
+            return Received(shifted, received.body)
 
         job = b.job()
         rec: JobRecord = drive(job.flow(b.body), send, b.api.clock.sleep)
@@ -156,8 +159,8 @@ def test_the_flow_records_the_stamps_raw_and_parsed_and_they_agree(skew):
     assert comparison is not None
     assert comparison.within
     section = server_times_section([rec])
-    assert section["within"] == 1
-    assert section["clock_offset"]["median"] == pytest.approx(skew, abs=0.002)
+    assert section.within == 1
+    assert section.clock_offset.median == pytest.approx(skew, abs=0.002)
     # never substituted: the client's end-to-end stays the polled interval around the truth
     lower, upper = rec.intervals["end_to_end"]
     assert lower <= e2e <= upper

@@ -1,70 +1,89 @@
-"""The capacity section of a report: the M/G/c model fitted to a run, beside what it measured."""
+"""The capacity section of a report: the answer `capacity.answer` gives for a run, beside what
+the run measured. Predictions come from `predictor_for(service_times)`: the closed form unless
+the caller passes the simulated fleet (`harness.load.run.fleet_model.FleetPredictor`).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from statistics import fmean
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from harness.load.measure.capacity import CapacityModel, estimate_servers
+from harness.load.measure.capacity import FormulaPredictor, Predictor, ServiceFit, answer
+from harness.load.measure.intervals import Interval
 from harness.load.measure.jobs import JobRecord
-from harness.load.measure.timeline import max_concurrent_running, saturated_throughput
+from harness.load.measure.saturation import Span, gather
 
-__all__ = ["capacity_section"]
+__all__ = ["accepted", "capacity_section", "formula_predictor"]
+
+PredictorFor = Callable[[Sequence[float]], Predictor]
 
 
-def _p95(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+def formula_predictor(services: Sequence[float], *, poisson: bool = True) -> Predictor:
+    fit = ServiceFit.of(services)
+    return FormulaPredictor(fit.mean, fit.cv2, 1.0 if poisson else 0.0)
+
+
+def accepted(records: Sequence[JobRecord]) -> list[JobRecord]:
+    """The accepted jobs, in submit order."""
+    return sorted((r for r in records if r.request_id is not None), key=lambda r: r.submit_sent)
+
+
+def _span(rec: JobRecord) -> Span:
+    created = Interval(rec.submit_sent, max(rec.submit_sent, rec.submit_acked))
+    return Span(created, rec.interval("started"), rec.interval("finished"))
 
 
 def capacity_section(
-    records: Sequence[JobRecord], *, target_wait: float, poisson: bool = True
+    records: Sequence[JobRecord],
+    *,
+    target_wait: float,
+    poisson: bool = True,
+    predictor_for: PredictorFor | None = None,
 ) -> dict[str, Any]:
-    done = [r for r in records if r.outcome == "completed"]
-    service = [iv.point for r in done if (iv := r.interval("run_time")) is not None]
-    if len(service) < 3:
-        return {"available": False, "reason": "fewer than 3 completed jobs with a run time"}
-    throughput = saturated_throughput(done)
-    peak = max_concurrent_running(done)
-    servers, how = estimate_servers(peak, throughput, fmean(service))
-    model = CapacityModel.fit(service, servers, cv2_arrivals=1.0 if poisson else 0.0)
-    subs = sorted(r.submit_sent for r in records if r.request_id is not None)
-    offered = (
-        (len(subs) - 1) / (subs[-1] - subs[0]) if len(subs) > 1 and subs[-1] > subs[0] else None
+    jobs = accepted(records)
+    runs = [r.interval("run_time") if r.outcome == "completed" else None for r in jobs]
+    services = [None if iv is None else iv.point for iv in runs]
+    known = [s for s in services if s is not None]
+    waits = [iv for r in jobs if (iv := r.interval("queue_wait")) is not None]
+    if len(known) < 2 or not waits:
+        return {"available": False, "reason": "fewer than 2 completed jobs with a run time"}
+    make = predictor_for or (lambda s: formula_predictor(s, poisson=poisson))
+    predictor = make(known)
+    evidence = gather([_span(r) for r in jobs])
+    found = answer(
+        evidence, services, [r.submit_sent for r in jobs], waits,
+        [iv.width for iv in runs if iv is not None], target=target_wait, predictor=predictor,
+    )  # fmt: skip
+    if found.kind == "not enough load":
+        return {
+            "available": False, "next_rate": found.next_rate,
+            "reason": f"not enough load to tell ({found.reason}); next, run at "
+            f"{found.next_rate or 0:.3g} jobs/s",
+        }  # fmt: skip
+    section: dict[str, Any] = {"available": True, **found.to_dict()}
+    section.update(
+        lower_bound=found.lower_bound,
+        note={"lower bound": "never saw every server busy: a lower bound"}.get(found.kind, ""),
+        max_concurrent_running_seen=evidence.peak_running,
+        standing_queue_share=evidence.queued_share,
+        target_p95_queue_wait=target_wait,
+        saturation_rate_predicted=found.saturation_rate,
+        max_rate_for_target=found.max_rate,
+        offered_rate_measured=found.offered_rate,
+        p95_queue_wait_measured=None if found.measured is None else found.measured[1],
+        p95_queue_wait_predicted=found.predicted,
+        overloaded=evidence.saturated,
+        curve=_curve(predictor, found.servers, found.saturation_rate),
     )
-    waits = [iv.point for r in done if (iv := r.interval("queue_wait")) is not None]
-    measured_p95 = _p95(waits)
-    predicted_p95 = None if offered is None else model.wait_quantile(offered)
-    # Without a standing queue the busiest moment seen is all we know: more servers may exist.
-    saturated = throughput is not None
-    # Unsaturated, only the server count is a true lower bound; the rates derived from it also
-    # carry the service-time estimate's error, hence "~" wherever they are shown.
-    note = "" if saturated else "never saturated: a lower bound"
-    curve = [
-        (rate, model.wait_quantile(rate))
-        for rate in (model.saturation_rate * k / 40 for k in range(1, 40))
-    ]
-    return {
-        "available": True,
-        "servers": servers,
-        "servers_from": how,
-        "saturated": saturated,
-        "lower_bound": not saturated,
-        "note": note,
-        "max_concurrent_running_seen": peak,
-        "mean_service_time": model.mean_service,
-        "cv2_service_time": model.cv2_service,
-        "saturated_throughput_measured": throughput,
-        "saturation_rate_predicted": model.saturation_rate,
-        "target_p95_queue_wait": target_wait,
-        "max_rate_for_target": model.max_rate(target_wait),
-        "offered_rate_measured": offered,
-        "p95_queue_wait_measured": measured_p95,
-        "p95_queue_wait_predicted": None if predicted_p95 == math.inf else predicted_p95,
-        "overloaded": offered is not None and offered >= model.saturation_rate,
-        "curve": [[r, w] for r, w in curve if math.isfinite(w)],
-    }
+    return section
+
+
+def _curve(
+    predictor: Predictor, servers: int | None, saturation: float | None
+) -> list[list[float]]:
+    if not servers or not saturation:
+        return []
+    points = ((saturation * k / 20, predictor.wait_quantile(servers, saturation * k / 20, 0.95))
+              for k in range(1, 20))  # fmt: skip
+    return [[rate, wait] for rate, wait in points if math.isfinite(wait)]

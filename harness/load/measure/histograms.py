@@ -11,18 +11,13 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
+from harness.load.measure.metrics import unit_of
+
 __all__ = ["PERCENTILES", "MetricHistograms", "Summary", "unit_of"]
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0)
 _MAX_MICROS = 24 * 3600 * 1_000_000
 _MAX_COUNT = 10**12
-_COUNT_METRICS = ("polls_per_job", "bytes_per_job", "wasted_polls")
-
-
-def unit_of(metric: str) -> str:
-    """'s' for durations (stored in µs), 'count' for everything counted."""
-    base = metric.split("|", 1)[0]
-    return "count" if base in _COUNT_METRICS else "s"
 
 
 @dataclass(frozen=True)

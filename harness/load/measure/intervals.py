@@ -1,4 +1,4 @@
-"""Job-level figures as intervals (METRICS.md): what a polled History can and cannot tell.
+"""Job-level figures as intervals (docs/metrics.md): what a polled History can and cannot tell.
 
 A client never sees a transition, only two polls that disagree, so every figure is an
 interval [lower, upper]; its point value is the midpoint and its width the detection bound.

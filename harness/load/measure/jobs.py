@@ -49,7 +49,7 @@ class JobRecord:
     error: str | None = None  # why the flow stopped following the job early (e.g. HTTP 404)
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     # The server's own timestamps from /result, raw as sent and parsed to epoch seconds when
-    # they parse: reported next to the client's figures, never in their place (METRICS.md).
+    # they parse: reported next to the client's figures, never in their place (docs/metrics.md).
     result_read: bool = False
     server_created_at: Any = None
     server_finished_at: Any = None
@@ -114,7 +114,7 @@ class JobRecord:
         return server_duration(start, parse_stamp(self.server_finished_at))
 
     def settle(self) -> None:
-        """Derive the intervals (METRICS.md) from the history as it stands."""
+        """Derive the intervals (docs/metrics.md) from the history as it stands."""
         if self.history is None:
             return
         times = job_times(self.history)

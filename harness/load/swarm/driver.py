@@ -1,7 +1,8 @@
 """Locust's FastHttpSession as one more driver of the client's flows (beside `Client` and
 `AsyncClient`): each `Send` goes through the user's session, so Locust counts it, under the
-same bounds as the reference client: a body read stops at `max_body` bytes and every request
-has a total deadline. Uses gevent, not Locust itself (the session is handed in).
+same bounds as the reference client: the step's total deadline (a gevent timeout) and byte cap
+(`bounds.read_capped`), the answer scrubbed of tokens. Uses gevent, not Locust itself (the
+session is handed in).
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import gevent
 import httpx
 
 from harness.client.base import ClientSettings
-from harness.client.flows import Flow, drive
+from harness.client.bounds import Body, Cut, chunks_of, read_capped
+from harness.client.flows import Flow, Send, drive
+from harness.client.transport import Received
+from harness.secrets import scrub_bytes
 
 __all__ = ["FastHttpDriver", "LoadClient", "RequestBuilder"]
 
@@ -22,7 +26,7 @@ __all__ = ["FastHttpDriver", "LoadClient", "RequestBuilder"]
 # counts what is kept, not a compressed stream that could inflate past it.
 _OWN_HEADERS = frozenset({"host", "content-length", "connection", "user-agent", "accept-encoding"})
 _ALL_CODES = frozenset(range(100, 600))  # every answer is the flow's to judge, not the agent's
-_CHUNK = 64 * 1024
+_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 class LoadClient(ClientSettings):
@@ -55,11 +59,10 @@ class RequestBuilder:
 
 @dataclass
 class FastHttpDriver:
-    """Sends httpx requests through a Locust `FastHttpSession`."""
+    """Sends the flows' requests through a Locust `FastHttpSession`, each within its step's
+    total deadline and byte cap (`harness.client.bounds`), as the reference client does."""
 
     session: Any  # locust.contrib.fasthttp.FastHttpSession
-    max_body: int = 1024 * 1024
-    deadline: float = 30.0  # seconds for one request, connect to last byte
     submits_sent: int = 0  # submits put on the wire, counted apart from the job records
 
     def __post_init__(self) -> None:
@@ -68,59 +71,50 @@ class FastHttpDriver:
     def run(self, flow: Flow[Any]) -> Any:
         return drive(flow, self.send, gevent.sleep)
 
-    def send(self, request: httpx.Request) -> httpx.Response:
+    def send(self, step: Send) -> Received:
+        request = step.request
         name = _endpoint(request)
         if name == "submit":
             self.submits_sent += 1
-        headers = {k: v for k, v in request.headers.items() if k not in _OWN_HEADERS}
-        headers["Accept-Encoding"] = "identity"
         started = time.perf_counter()
+        at = time.monotonic() + step.timeout
         try:
-            with gevent.Timeout(self.deadline):
-                return self._send(request, name, headers, started)
+            with gevent.Timeout(step.timeout):  # until the status line and headers are in
+                answer = self._open(request, name)
         except gevent.Timeout:
-            error = httpx.ReadTimeout(f"no whole answer within {self.deadline:g}s", request=request)
+            error = httpx.ReadTimeout(f"no answer within {step.timeout:g} s", request=request)
             self._report_failure(request, name, started, error)
             raise error from None
-
-    def _send(
-        self, request: httpx.Request, name: str, headers: dict[str, str], started: float
-    ) -> httpx.Response:
-        content = request.content or None
-        with self.session.request(
-            request.method, str(request.url), name=name, data=content, headers=headers,
-            stream=True, catch_response=True,
-        ) as answer:  # fmt: skip
+        with answer:
             if answer.status_code == 0 or answer._response is None:
                 answer.failure(getattr(answer, "error", None) or "no answer")
                 raise httpx.ConnectError(_describe(answer), request=request)
-            body = self._read(answer)
-            answer.request_meta["response_length"] = len(body or b"")
+            body = _read(answer._response, step.limit, at)
+            answer.request_meta["response_length"] = body.received
             answer.request_meta["response_time"] = (time.perf_counter() - started) * 1000
-            if body is None:
-                answer.failure(f"answer over {self.max_body} bytes")
-                raise httpx.ReadError(f"answer over {self.max_body} bytes", request=request)
-            if answer.status_code >= 400:
+            if not body.whole:
+                answer.failure(body.note(step.limit, step.timeout))
+            elif answer.status_code >= 400:
                 answer.failure(f"HTTP {answer.status_code}")
             else:
                 answer.success()
-            headers_in = list(answer.headers.items()) if answer.headers else []
-            return httpx.Response(
-                answer.status_code, headers=headers_in, content=body, request=request
-            )
+            headers = [
+                (k, v)
+                for k, v in (answer.headers.items() if answer.headers else [])
+                if k.lower() not in _WIRE_HEADERS
+            ]
+        response = httpx.Response(
+            answer.status_code, headers=headers, content=scrub_bytes(body.content), request=request
+        )
+        return Received(response, body)
 
-    def _read(self, answer: Any) -> bytes | None:
-        """The body, or None past `max_body` (the connection is then closed, not reused)."""
-        raw = answer._response
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := raw.read(_CHUNK):
-            size += len(chunk)
-            if size > self.max_body:
-                raw.release()  # an unfinished body: the socket is closed
-                return None
-            chunks.append(chunk)
-        return b"".join(chunks)
+    def _open(self, request: httpx.Request, name: str) -> Any:
+        headers = {k: v for k, v in request.headers.items() if k not in _OWN_HEADERS}
+        headers["Accept-Encoding"] = "identity"
+        return self.session.request(
+            request.method, str(request.url), name=name, data=request.content or None,
+            headers=headers, stream=True, catch_response=True,
+        )  # fmt: skip
 
     def _report_failure(
         self, request: httpx.Request, name: str, started: float, error: Exception
@@ -136,6 +130,28 @@ class FastHttpDriver:
             start_time=time.time(),
             url=str(request.url),
         )
+
+
+def _read(raw: Any, limit: int, at: float) -> Body:
+    """The body, at most `limit` bytes, by `at` (time.monotonic); each read is bounded by what
+    is left, so a trickling server cannot hold the greenlet. A cut body closes the socket."""
+    late = False
+
+    def read(size: int) -> bytes:
+        nonlocal late
+        try:
+            with gevent.Timeout(max(0.0, at - time.monotonic())):
+                return bytes(raw.read(size))
+        except gevent.Timeout:
+            late = True
+            return b""
+
+    body = read_capped(chunks_of(read), limit, at)
+    if late and body.cut is None:
+        body = Body(body.content, body.received, Cut.DEADLINE)
+    if body.cut is not None:
+        raw.release()  # an unfinished body: the socket is closed, not reused
+    return body
 
 
 def _endpoint(request: httpx.Request) -> str:

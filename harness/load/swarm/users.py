@@ -44,7 +44,7 @@ class ArrivalUser(FastHttpUser):
         # The token comes from this process's environment (never argv, never a message).
         self.load_client = LoadClient(self.host, None)
         self.builder = RequestBuilder()
-        self.driver = FastHttpDriver(self.client, deadline=float(self.network_timeout))
+        self.driver = FastHttpDriver(self.client)  # bounds: the load client's (30 s, 4 MiB)
         self.policies: list[PollPolicy] = [
             parse_policy(p.strip()) for p in str(opts.poll_policies).split(";") if p.strip()
         ]

@@ -1,0 +1,99 @@
+"""Stateful exploration: passes the conformant mock, finds and shrinks contract faults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+
+from harness.conform.allowed import JobFacts, judge_cancel, judge_foreign, judge_read
+from harness.conform.explore import Session, SessionFactory, explore
+from harness.pytest_plugin import mock_session
+
+HTTP = httpx.Client()  # one for every sequence: a new client per sequence costs ~50 ms
+
+
+def factory(*faults: str) -> SessionFactory:
+    @contextmanager
+    def session() -> Iterator[Session]:
+        with mock_session(faults, http=HTTP) as s:
+            yield s
+
+    return session
+
+
+def test_the_conformant_mock_breaks_no_rule() -> None:
+    result = explore(factory(), budget=200, examples=25, steps=15)
+    assert result.problem is None
+    assert result.sequences >= 25
+    assert 0 < result.jobs_created <= 200
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        ("lose_cancel", "cancel said cancelled"),
+        ("status_goes_back", "never go back"),
+        ("tenant_leak", "another tenant"),
+        ("cancel_in_progress", "cancel said cancelled, but the job had been read"),
+    ],
+)
+def test_a_fault_is_found_shrunk_and_written_as_a_replay_script(fault: str, words: str) -> None:
+    result = explore(factory(fault), budget=2000, examples=150, steps=10)
+    assert result.problem is not None
+    assert words in result.problem, result.problem
+    script = result.script
+    assert script is not None
+    assert script.startswith("#!/bin/sh")
+    assert "$RUNCOMFY_API_TOKEN" in script
+    assert "emulator-token" not in script
+    calls = [line for line in script.splitlines() if "curl " in line]
+    assert 1 <= len(calls) <= 8, script  # shrunk to a handful of calls
+    assert any(c.startswith("J1=$(curl") for c in calls), script  # the submit keeps its id
+    assert "/v1/requests/${J" in calls[-1], script  # ... and the breaking call uses it
+
+
+def test_the_budget_caps_jobs_across_every_sequence() -> None:
+    result = explore(factory(), budget=3, examples=10, steps=10)
+    assert result.problem is None
+    assert result.jobs_created <= 3
+
+
+def test_allowed_model_judges_answers_by_what_came_before() -> None:
+    facts = JobFacts(owner=0)
+    assert judge_read(facts, "status", 200, {"status": "in_queue", "queue_position": 2}) is None
+    assert judge_read(facts, "status", 200, {"status": "in_queue"}) is not None  # no position
+    assert judge_read(facts, "status", 200, {"status": "in_progress"}) is None
+    assert "never go back" in str(judge_read(facts, "status", 200, {"status": "in_queue"}))
+    assert "had been read" in str(judge_cancel(facts, 202, {"outcome": "cancelled"}))
+    assert judge_cancel(facts, 202, {"outcome": "not_cancellable"}) is None
+    assert judge_read(facts, "result", 200, {"status": "succeeded"}) is None
+    assert "stay put" in str(judge_read(facts, "result", 200, {"status": "failed"}))
+    assert "HTTP 404" in str(judge_read(facts, "status", 404, {"error_code": 404001}))
+    assert "documented words" in str(judge_read(facts, "status", 200, {"status": "running"}))
+    assert judge_cancel(facts, 409, {}) is not None
+    assert judge_foreign("status", 404) is None
+    assert judge_foreign("status", 200) is not None
+    assert judge_foreign("status", 500) is not None
+
+
+def test_a_cancelled_job_must_read_cancelled_forever() -> None:
+    facts = JobFacts(owner=1)
+    assert judge_read(facts, "status", 200, {"status": "in_queue", "queue_position": 0}) is None
+    assert judge_cancel(facts, 202, {"outcome": "cancelled"}) is None
+    assert judge_cancel(facts, 202, {"outcome": "not_cancellable"}) is None  # finished: no-op
+    assert judge_read(facts, "status", 200, {"status": "cancelled"}) is None
+    assert "yet /result says succeeded" in str(
+        judge_read(facts, "result", 200, {"status": "succeeded"})
+    )
+    refused = JobFacts(owner=0)
+    assert judge_cancel(refused, 202, {"outcome": "not_cancellable"}) is None
+    assert "not_cancellable" in str(judge_read(refused, "status", 200, {"status": "cancelled"}))
+    assert "never go back" in str(
+        judge_read(refused, "status", 200, {"status": "in_queue", "queue_position": 0})
+    )
+    assert "had been read" in str(judge_cancel(refused, 202, {"outcome": "cancelled"}))
+    assert "outcome" in str(judge_cancel(refused, 202, {"outcome": "maybe"}))
+    assert "JSON object" in str(judge_read(refused, "status", 200, "text"))
