@@ -22,7 +22,7 @@ from pathlib import Path
 from harness.errors import HarnessError
 from harness.load.measure.results import RunResults
 
-__all__ = ["LOCUSTFILES", "LocustRun", "emulator_process", "run_locust"]
+__all__ = ["LOCUSTFILES", "STARTED", "LocustRun", "emulator_process", "run_locust"]
 
 _ROOT = Path(__file__).resolve().parent
 LOCUSTFILES = {
@@ -30,6 +30,7 @@ LOCUSTFILES = {
     "polling": "harness.load.swarm.users:PollingUser",
     "cancel": "harness.load.swarm.users:CancelUser",
 }
+STARTED = "chronoedit-harness: load run started"  # Locust's own log line, read by the runner
 _STUB = '"""Generated: one scenario\'s user class for Locust."""\nfrom {module} import {name}\n'
 
 
@@ -159,13 +160,15 @@ def run_locust(
             run.command(), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=run.workdir,
             start_new_session=True,  # Ctrl-C reaches us only; we stop Locust gracefully
         )  # fmt: skip
-        start = time.monotonic()
+        start: float | None = None  # when Locust said its run began (imports can take seconds)
         try:
             while proc.poll() is None:
                 try:
                     proc.wait(timeout=1.0)
                 except subprocess.TimeoutExpired:
-                    if progress:
+                    if start is None and STARTED in log_path.read_text(errors="replace"):
+                        start = time.monotonic()
+                    if progress and start is not None:
                         progress(time.monotonic() - start)
         except KeyboardInterrupt:
             interrupted = True
@@ -194,7 +197,11 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _collect(run: LocustRun, log_path: Path, interrupted: bool) -> RunResults:
-    """The results Locust wrote (a distributed run's master gathered its workers' records)."""
+    """The results Locust wrote (a distributed run's master gathered its workers' records).
+    Stopped before its run began, Locust submitted nothing: an empty, interrupted result."""
+    log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    if not run.results_path.exists() and interrupted and STARTED not in log:
+        return RunResults(run.scenario, submits_sent=0, interrupted=True)
     if not run.results_path.exists():
         tail = log_path.read_text()[-800:] if log_path.exists() else ""
         raise HarnessError(f"locust ({run.scenario}) wrote no results; log tail: {tail}")

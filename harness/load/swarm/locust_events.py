@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from harness.load.measure.histograms import unit_of
 from harness.load.measure.jobs import JobRecord
 from harness.load.measure.metrics import metrics_of
 from harness.load.measure.results import RunResults
+from harness.load.run.runner import STARTED
 from harness.load.swarm.book import JobBook
 from harness.load.swarm.distributed import Master, Worker
 from harness.load.swarm.locust_options import add_options
@@ -117,6 +119,8 @@ def _on_parser(parser: Any, **_kw: Any) -> None:
 
 def _on_start(environment: Environment, **_kw: Any) -> None:
     runner = environment.runner
+    if not isinstance(runner, WorkerRunner):
+        print(STARTED, file=sys.stderr, flush=True)  # the runner's clock starts here
     opts: Any = environment.parsed_options
     if isinstance(runner, WorkerRunner) and opts is not None and opts.quit_when_done:
         gevent.spawn(_watch_until_done, runner)
