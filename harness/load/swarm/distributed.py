@@ -2,8 +2,9 @@
 
 - Budget: a worker asks its master for permits (`chronoedit_permits` {want}); the master's
   `BudgetLedger` answers {granted} and never grants past `--max-jobs`.
-- Records: every 0.5 s a worker sends what its `Outbox` holds (`chronoedit_jobs`): the request
-  ids just accepted and the records just finished; the master's `Gather` keeps them.
+- Records: a worker tells its master each request id the moment the server accepts the job,
+  and every 0.5 s sends the records just finished (`chronoedit_jobs`); the master's `Gather`
+  keeps them.
 - The run's end: when the master stops (run time, every worker done, SIGTERM or Ctrl-C), before
   Locust tells the workers to quit it sends `chronoedit_finish`; each worker closes its book
   (queued jobs cancelled) and sends its final batch. The master waits for every worker's final
@@ -62,9 +63,16 @@ class Worker:
             batch = min(50, max(1, math.ceil(rate / max(1, workers) / 2)))
             self.permits = GrantedPermits(self._ask, batch)
             book.granted = self.permits
-        book.accept_listeners.append(self.outbox.accept)
+        book.accept_listeners.append(self._accepted)
         book.listeners.append(self.outbox.finish)
         gevent.spawn(self._flush_loop)
+
+    def _accepted(self, rec: Any) -> None:
+        """The server has a job: the master hears of it now, so a worker dying later cannot
+        take it out of the report (only a job accepted in its very last instant can be)."""
+        self.outbox.accept(rec)
+        if not self.outbox.final_sent:
+            self._send(final=False)
 
     def _ask(self, count: int) -> None:
         self.runner.send_message(PERMITS, {"want": count})

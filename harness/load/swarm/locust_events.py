@@ -32,10 +32,10 @@ from harness.load.measure.histograms import unit_of
 from harness.load.measure.jobs import JobRecord
 from harness.load.measure.metrics import metrics_of
 from harness.load.measure.results import RunResults
-from harness.load.run.runner import STARTED
+from harness.load.run.runner import STARTED, WORKER_JOINED
 from harness.load.swarm.book import JobBook
 from harness.load.swarm.distributed import Master, Worker
-from harness.load.swarm.locust_options import add_options
+from harness.load.swarm.locust_options import add_options, settings_of
 
 __all__ = ["book_for", "fire_job_metrics"]
 
@@ -84,33 +84,19 @@ def book_for(environment: Environment, scenario: str, *, by_policy: bool = False
     if _State.book is None:
         opts: Any = environment.parsed_options
         results = RunResults(
-            scenario, started_at=time.time(), settings=_settings(opts), submits_sent=0
+            scenario, started_at=time.time(), settings=settings_of(opts).to_dict(), submits_sent=0
         )
         worker = _State.worker
-        local_budget = opts.max_jobs if opts.max_jobs > 0 and worker is None else None
+        settings = settings_of(opts)
+        local_budget = settings.max_jobs if settings.max_jobs > 0 and worker is None else None
         book = JobBook(results, budget=local_budget, by_policy=by_policy)
         book.listeners.append(lambda rec: fire_job_metrics(environment, rec))
         if worker is not None:  # the master holds the budget and gets the records
             workers = int(getattr(opts, "expect_workers", 1) or 1)
-            worker.adopt(book, max_jobs=opts.max_jobs, rate=opts.job_rate, workers=workers)
+            rate = settings.rate or 0.0
+            worker.adopt(book, max_jobs=settings.max_jobs, rate=rate, workers=workers)
         _State.book = book
     return _State.book
-
-
-def _settings(opts: Any) -> dict[str, Any]:
-    keys = (
-        "job_rate",
-        "arrivals",
-        "submit_for",
-        "job_timeout",
-        "poll_policies",
-        "cancel_moments",
-        "max_jobs",
-        "harness_seed",
-        "num_users",
-        "run_time",
-    )
-    return {k: getattr(opts, k, None) for k in keys}
 
 
 def _on_parser(parser: Any, **_kw: Any) -> None:
@@ -210,11 +196,13 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
     runner = environment.runner
     if isinstance(runner, MasterRunner):
         runner.register_message(_DONE, _on_done)
-        _State.master = Master(runner, max_jobs=int(opts.max_jobs if opts is not None else 0))
+        budget = settings_of(opts).max_jobs if opts is not None else 0
+        _State.master = Master(runner, max_jobs=budget)
     if opts is not None and not isinstance(runner, WorkerRunner):
         _RESULTS_PATH[:] = [opts.harness_results]
     if isinstance(runner, WorkerRunner):
         _State.worker = Worker(runner)
+        print(WORKER_JOINED, file=sys.stderr, flush=True)  # `load --worker` reads this
         # The master tells workers when to stop; a stray SIGINT (Locust's master nudges its
         # children after 3 s) must not interrupt a worker while it cancels queued jobs.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
