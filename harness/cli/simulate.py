@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.cli.options import writable_file
 from harness.errors import UsageError
 
 __all__ = ["register", "run"]
@@ -191,8 +192,8 @@ def _say(report: dict[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     question = _question(args)
-    if args.report is not None and not args.report.parent.is_dir():
-        raise UsageError(f"--report {args.report}: no such directory")
+    if args.report is not None:
+        writable_file(args.report, "--report")
     from harness.load.run.simulation import simulation_report
 
     report = simulation_report(question)

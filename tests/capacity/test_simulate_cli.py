@@ -55,7 +55,6 @@ def test_gpus_for_a_target_and_a_target_no_fleet_meets(tmp_path, capsys):
         (["--rate", "1", "--workers", "2", "--service-cv", "-1"], "CV"),
         (["--workers", "2", "--arrivals", "replay"], "needs --from-report"),
         (["--workers", "2", "--from-report", "nowhere.json"], "not a load report"),
-        (["--rate", "1", "--workers", "2", "--report", "no/such/dir/r.json"], "no such directory"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
@@ -64,6 +63,16 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
     assert message in err
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_an_unwritable_report_is_refused_before_simulating(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["simulate", "--rate", "1", "--workers", "2", "--report",
+                 str(blocker / "r.json")]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "--report" in err
+    assert "simulate:" not in capsys.readouterr().out
 
 
 def _job(i: int, submit: float, run: tuple[float, float] | None, outcome="completed"):

@@ -11,11 +11,11 @@ nothing: only certain waiting counts.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.load.measure.intervals import Interval
+from harness.load.measure.quantiles import rank as quantile_rank
 
 __all__ = ["Evidence", "Span", "gather", "quantile_bracket"]
 
@@ -133,8 +133,8 @@ def quantile_bracket(waits: Sequence[Interval], q: float) -> tuple[float, float]
     the quantile of the lower ends and of the upper ends bracket the true quantile."""
     if not waits:
         raise ValueError("no waits")
-    rank = max(0, math.ceil(q * len(waits)) - 1)
+    index = quantile_rank(q, len(waits)) - 1  # the project's one quantile rule
     return (
-        sorted(w.lower for w in waits)[rank],
-        sorted(w.upper for w in waits)[rank],
+        sorted(w.lower for w in waits)[index],
+        sorted(w.upper for w in waits)[index],
     )
