@@ -8,6 +8,7 @@ session is handed in).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ import gevent
 import httpx
 
 from harness.client.base import ClientSettings
-from harness.client.bounds import Body, Cut, chunks_of, read_capped
+from harness.client.bounds import Body, Cut, read_capped
 from harness.client.flows import Flow, Send, drive
 from harness.client.transport import Received
 from harness.secrets import scrub_bytes
@@ -26,6 +27,9 @@ __all__ = ["FastHttpDriver", "LoadClient", "RequestBuilder"]
 # counts what is kept, not a compressed stream that could inflate past it.
 _OWN_HEADERS = frozenset({"host", "content-length", "connection", "user-agent", "accept-encoding"})
 _ALL_CODES = frozenset(range(100, 600))  # every answer is the flow's to judge, not the agent's
+_CHUNK = 64 * 1024
+_MIN_TIMER = 0.001  # seconds
+_WIRE = "chronoedit.fasthttp"  # a request's url, headers and body as the session takes them
 _WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
@@ -69,7 +73,7 @@ class FastHttpDriver:
         self.session.client.valid_response_codes = _ALL_CODES
 
     def run(self, flow: Flow[Any]) -> Any:
-        return drive(flow, self.send, gevent.sleep)
+        return drive(flow, self.send, _pause)
 
     def send(self, step: Send) -> Received:
         request = step.request
@@ -77,44 +81,55 @@ class FastHttpDriver:
         if name == "submit":
             self.submits_sent += 1
         started = time.perf_counter()
-        at = time.monotonic() + step.timeout
+        timer = gevent.Timeout(step.timeout)  # one timer: connect to last byte
+        timer.start()
         try:
-            with gevent.Timeout(step.timeout):  # until the status line and headers are in
+            try:
                 answer = self._open(request, name)
-        except gevent.Timeout:
-            error = httpx.ReadTimeout(f"no answer within {step.timeout:g} s", request=request)
-            self._report_failure(request, name, started, error)
-            raise error from None
-        with answer:
-            if answer.status_code == 0 or answer._response is None:
-                answer.failure(getattr(answer, "error", None) or "no answer")
-                raise httpx.ConnectError(_describe(answer), request=request)
-            body = _read(answer._response, step.limit, at)
-            answer.request_meta["response_length"] = body.received
-            answer.request_meta["response_time"] = (time.perf_counter() - started) * 1000
-            if not body.whole:
-                answer.failure(body.note(step.limit, step.timeout))
-            elif answer.status_code >= 400:
-                answer.failure(f"HTTP {answer.status_code}")
-            else:
-                answer.success()
-            headers = [
-                (k, v)
-                for k, v in (answer.headers.items() if answer.headers else [])
-                if k.lower() not in _WIRE_HEADERS
-            ]
-        response = httpx.Response(
-            answer.status_code, headers=headers, content=scrub_bytes(body.content), request=request
-        )
-        return Received(response, body)
+            except gevent.Timeout as hit:
+                if hit is not timer:
+                    raise
+                error = httpx.ReadTimeout(f"no answer within {step.timeout:g} s", request=request)
+                self._report_failure(request, name, started, error)
+                raise error from None
+            with answer:
+                if answer.status_code == 0 or answer._response is None:
+                    answer.failure(getattr(answer, "error", None) or "no answer")
+                    raise httpx.ConnectError(_describe(answer), request=request)
+                body = _read(answer._response, step.limit, timer)
+                answer.request_meta["response_length"] = body.received
+                answer.request_meta["response_time"] = (time.perf_counter() - started) * 1000
+                if not body.whole:
+                    answer.failure(body.note(step.limit, step.timeout))
+                elif answer.status_code >= 400:
+                    answer.failure(f"HTTP {answer.status_code}")
+                else:
+                    answer.success()
+                headers = [
+                    (k, v)
+                    for k, v in (answer.headers.items() if answer.headers else [])
+                    if k.lower() not in _WIRE_HEADERS
+                ]
+        finally:
+            timer.cancel()
+        return Received(_response(request, answer.status_code, headers, body), body)
 
     def _open(self, request: httpx.Request, name: str) -> Any:
-        headers = {k: v for k, v in request.headers.items() if k not in _OWN_HEADERS}
-        headers["Accept-Encoding"] = "identity"
+        wire = request.extensions.get(_WIRE)  # a reused (poll) request: prepared once
+        if wire is None:
+            headers = {k: v for k, v in request.headers.items() if k not in _OWN_HEADERS}
+            headers["Accept-Encoding"] = "identity"
+            wire = request.extensions[_WIRE] = (str(request.url), headers, request.content or None)
+        url, headers, content = wire
         return self.session.request(
-            request.method, str(request.url), name=name, data=request.content or None,
-            headers=headers, stream=True, catch_response=True,
-        )  # fmt: skip
+            request.method,
+            url,
+            name=name,
+            data=content,
+            headers=headers,
+            stream=True,
+            catch_response=True,
+        )
 
     def _report_failure(
         self, request: httpx.Request, name: str, started: float, error: Exception
@@ -132,26 +147,49 @@ class FastHttpDriver:
         )
 
 
-def _read(raw: Any, limit: int, at: float) -> Body:
-    """The body, at most `limit` bytes, by `at` (time.monotonic); each read is bounded by what
-    is left, so a trickling server cannot hold the greenlet. A cut body closes the socket."""
+def _read(raw: Any, limit: int, timer: gevent.Timeout) -> Body:
+    """The body, at most `limit` bytes, before `timer` (the request's deadline) fires: a
+    trickling server cannot hold the greenlet. A cut body closes the socket, never reused."""
     late = False
 
-    def read(size: int) -> bytes:
+    def chunks() -> Iterator[bytes]:
         nonlocal late
-        try:
-            with gevent.Timeout(max(0.0, at - time.monotonic())):
-                return bytes(raw.read(size))
-        except gevent.Timeout:
-            late = True
-            return b""
+        while True:
+            try:
+                chunk = bytes(raw.read(_CHUNK))
+            except gevent.Timeout as hit:
+                if hit is not timer:
+                    raise
+                late = True
+                return
+            if not chunk:
+                return
+            yield chunk
 
-    body = read_capped(chunks_of(read), limit, at)
+    body = read_capped(chunks(), limit, float("inf"))
     if late and body.cut is None:
         body = Body(body.content, body.received, Cut.DEADLINE)
     if body.cut is not None:
-        raw.release()  # an unfinished body: the socket is closed, not reused
+        raw.release()
     return body
+
+
+def _response(
+    request: httpx.Request, status: int, headers: list[tuple[str, str]], body: Body
+) -> httpx.Response:
+    """The answer as httpx's own Response, its (scrubbed) body already read: built from a byte
+    stream with the content set, not re-read through httpx's decoders on every poll."""
+    content = scrub_bytes(body.content)
+    response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
+    response.request = request
+    response._content = content  # what `read()` would store: the whole (capped) body
+    return response
+
+
+def _pause(seconds: float) -> None:
+    """gevent.sleep, but a pause under a millisecond is a plain yield: the loop cannot time it
+    any finer, and arming a timer for it costs more than the poll it separates."""
+    gevent.sleep(seconds if seconds >= _MIN_TIMER else 0)
 
 
 def _endpoint(request: httpx.Request) -> str:
