@@ -66,6 +66,9 @@ class EmbeddedOptions:
     seed: int = 0
     faults: Sequence[str] = field(default_factory=tuple)
     retention: float = 3600.0
+    # In its own process (`python -m harness.emulator`), so it shares no GIL with the caller
+    # (a load generator); else on a thread of this process.
+    own_process: bool = False
 
 
 @contextmanager
@@ -87,7 +90,30 @@ def open_target(
         second = Token.from_env_or(second_token, env="RUNCOMFY_API_TOKEN_2")
         yield Target(url, resolved, second, input_image_url or default_public_image_url())
         return
-    yield from _embedded(embedded or EmbeddedOptions(), token, second_token, input_image_url)
+    options = embedded or EmbeddedOptions()
+    launch = _embedded_process if options.own_process else _embedded
+    yield from launch(options, token, second_token, input_image_url)
+
+
+def _tokens(token: str | Token | None, second_token: str | Token | None) -> tuple[str, ...]:
+    return tuple(str(t.reveal() if isinstance(t, Token) else t) for t in (token, second_token) if t)
+
+
+def _embedded_process(
+    options: EmbeddedOptions,
+    token: str | Token | None,
+    second_token: str | Token | None,
+    input_image_url: str | None,
+) -> Iterator[Target]:
+    """`emulator_process` behind the same `Target` the in-process emulator yields."""
+    from harness.model import DEFAULT_TOKENS, FaultSet, sample_url
+
+    FaultSet.parse(options.faults, seed=options.seed)  # refuse a bad fault before starting
+    tokens = _tokens(token, second_token) or DEFAULT_TOKENS
+    with emulator_process(options, tokens) as url:
+        first, *rest = tokens
+        yield Target(url, Token(first), Token(rest[0]) if rest else None,
+                     input_image_url or sample_url(url), embedded=True)  # fmt: skip
 
 
 def _embedded(
@@ -100,9 +126,7 @@ def _embedded(
     from harness.emulator import EmulatorServer
     from harness.model import DEFAULT_TOKENS, FaultSet, ModelConfig, ServiceTimes
 
-    tokens = tuple(
-        str(t.reveal() if isinstance(t, Token) else t) for t in (token, second_token) if t
-    )
+    tokens = _tokens(token, second_token)
     try:
         config = ModelConfig(
             tokens=tokens or DEFAULT_TOKENS,

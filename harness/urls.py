@@ -162,7 +162,8 @@ def fetch_refusal(
     for address in addresses:
         kind = _kind(address)
         if kind not in allowed:
-            return f"{host} is a {kind} address ({address}), refused for a {base} base URL"
+            shown = host if host.strip("[]") == str(address) else f"{host} ({address})"
+            return f"{shown} is a {kind} address, refused for a {base} base URL"
     return None
 
 

@@ -81,8 +81,8 @@ class CheckContext:
             attempt += 1
             try:
                 read = self.send(call, token=token)
-            except TransportError:
-                if attempt >= PROBE_ATTEMPTS:
+            except TransportError as exc:
+                if attempt >= PROBE_ATTEMPTS or exc.timed_out:  # a hang: not four deadlines
                     raise
             else:
                 if read.http_status not in TRANSIENT_STATUSES or attempt >= PROBE_ATTEMPTS:

@@ -16,7 +16,9 @@ from harness.cli.options import (
     add_job_timeout,
     add_max_jobs,
     add_poll_interval,
+    add_request_timeout,
     add_target_options,
+    bounds_of,
     embedded_options,
     non_negative_int,
     refuse_emulator_options_remotely,
@@ -76,8 +78,9 @@ def register(sub: Any, *, name: str, help: str) -> None:
         f"embedded: {EMBEDDED.poll_interval:g})",
     )
     run_.add_argument(
-        "--seed", type=int, default=0, help="Hypothesis seed, replays the cases (default: 0)"
+        "--seed", type=int, default=0, help="Hypothesis seed, replays cases (default: %(default)s)"
     )
+    add_request_timeout(run_)
     run_.add_argument("--strict", action="store_true", help="SHOULD failures fail the run too")
     run_.add_argument("--only", action="append", default=[], metavar="CHECK", help="run a check")
     run_.add_argument(
@@ -126,6 +129,7 @@ def _options(args: argparse.Namespace) -> ConformOptions:
         cases_dir=cases_dir,
         only=tuple(args.only),
         fail_on_skip=args.fail_on_skip,
+        bounds=bounds_of(args),
     )
 
 

@@ -17,7 +17,9 @@ from typing import Any
 from harness.cli.options import (
     add_job_timeout,
     add_poll_interval,
+    add_request_timeout,
     add_target_options,
+    bounds_of,
     embedded_options,
     positive_seconds,
     refuse_emulator_options_remotely,
@@ -56,6 +58,7 @@ def register(sub: Any, *, name: str, help: str) -> None:
     old_timeout = {"type": positive_seconds, "default": 600.0, "help": argparse.SUPPRESS}
     parser.add_argument("--timeout", dest="job_timeout", **old_timeout)  # old spelling
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    add_request_timeout(parser)
     parser.set_defaults(handler=run)
 
 
@@ -90,7 +93,7 @@ class _Submitted:
     def __call__(self, exchange: Exchange) -> None:
         if self.request_id is not None or exchange.method != "POST":
             return
-        if _SUBMIT_PATH not in exchange.url:
+        if _SUBMIT_PATH not in exchange.url or not 200 <= (exchange.status_code or 0) < 300:
             return
         data = exchange.response_data
         rid = data.get("request_id") if isinstance(data, dict) else None
@@ -102,7 +105,9 @@ class _Submitted:
 def _cancel(client: Client, request_id: str, token: Token | None) -> str:
     """Cancel the job; the outcome in one word (cancelled, not_cancellable) or `failed: why`."""
     try:
-        ack = client.cancel(request_id)
+        # a cleanup cancel: bounded by the cleanup budget as well as the request deadline
+        bounds = client.bounds
+        ack = client.cancel(request_id, timeout=min(bounds.cleanup_timeout, bounds.request_timeout))
     except HarnessError as exc:
         text = str(exc)
         return "failed: " + (token.scrub(text) if token is not None else text)
@@ -169,10 +174,13 @@ def run(args: argparse.Namespace) -> int:
         open_target(
             args.base_url, args.token, None, args.input_image_url, embedded_options(args)
         ) as target,
-        Client(target.base_url, target.token, listeners=[submitted]) as client,
+        Client(
+            target.base_url, target.token, listeners=[submitted], bounds=bounds_of(args)
+        ) as client,
     ):
         outcome = _follow(client, submitted, _body(args, target.input_image_url), args)
-    _print(args, target.base_url, submitted.request_id, outcome)
+    if submitted.request_id is not None:  # no job, nothing to show but the reason
+        _print(args, target.base_url, submitted.request_id, outcome)
     if outcome.ended == "interrupted":
         return EXIT_INTERRUPTED
     if outcome.ended == "error":

@@ -1,231 +1,67 @@
-"""`chronoedit-harness load`: Locust scenarios in their own process, one JSON + HTML report.
+"""`chronoedit-harness load`: parse the options into `LoadSettings`, run, write, map exit codes.
 
 Never imports Locust: the scenarios run in a subprocess (Locust monkey-patches with gevent).
 Ctrl-C stops the run gracefully (queued jobs cancelled), still writes the report, exits 130.
+Exit codes: 0 ok, 1 an SLO failed, 3 an SLO inconclusive (none failed; see --inconclusive),
+2 usage or connection, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
-import tempfile
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from harness.cli.load_plan import (
-    EMBEDDED_LOAD,
-    EMBEDDED_TIME_PER_STEP,
-    EMBEDDED_WORKERS,
-    REMOTE_RATE,
-    Plan,
-    build_report,
-)
-from harness.cli.options import add_target_options, embedded_options
-from harness.client.policies import parse_policy
-from harness.errors import HarnessError, UsageError
-from harness.urls import checked_base_url, is_loopback
+from harness.cli.options import add_target_options, writable_dir, writable_file
+from harness.load.run.settings import LoadSettings, add_argument, flag, option_specs
 
-__all__ = ["parse_duration", "register", "run"]
+__all__ = ["register", "run", "settings_from_args"]
 
-SCENARIOS = ("queue-latency", "polling", "cancel")
 EXIT_INTERRUPTED = 130
-
-
-def parse_duration(text: str) -> float:
-    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(ms|s|m|h)?\s*", text)
-    if not match:
-        raise UsageError(f"bad duration {text!r}: use e.g. 500ms, 30s, 2m")
-    scale = {"ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}[match[2] or "s"]
-    return float(match[1]) * scale
-
-
-def _rate(text: str) -> float:
-    value = float(text.removesuffix("/s"))
-    if value <= 0:
-        raise ValueError("rate must be > 0")
-    return value
 
 
 def register(sub: Any, *, name: str, help: str) -> None:
     p = sub.add_parser(name, help=help, description=help)
-    add_target_options(p, workers=EMBEDDED_WORKERS, time_per_step=EMBEDDED_TIME_PER_STEP)
-    p.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="queue-latency")
-    p.add_argument(
-        "--rate",
-        type=_rate,
-        default=None,
-        metavar="R/s",
-        help="job arrivals per s (default: embedded, a share of the emulator's capacity per "
-        f"scenario {EMBEDDED_LOAD}; else {REMOTE_RATE})",
+    add_target_options(
+        p, workers=LoadSettings.emulator_workers, time_per_step=LoadSettings.emulator_time_per_step
     )
-    p.add_argument(
-        "--arrivals",
-        choices=["poisson", "constant", "bursts"],
-        default=None,
-        help="default poisson (embedded cancel scenario: bursts, so cancels meet a queue)",
-    )
-    p.add_argument("--burst-size", type=int, default=6, help="jobs per burst (--arrivals bursts)")
-    p.add_argument("--users", type=int, default=1, help="Locust users sharing the rate")
-    p.add_argument("--duration", default="30s", help="how long to submit (e.g. 60s)")
-    p.add_argument("--drain", default="30s", help="extra time for in-flight jobs to end")
-    p.add_argument(
-        "--poll-interval",
-        type=float,
-        default=None,
-        metavar="S",
-        help="fixed poll interval (default 0.1 on the emulator, else 1)",
-    )
-    p.add_argument(
-        "--poll-policy",
-        action="append",
-        default=[],
-        metavar="P",
-        help="polling scenario: a policy to compare (repeatable)",
-    )
-    p.add_argument("--job-timeout", type=float, default=600.0, help="seconds before 'lost'")
-    p.add_argument(
-        "--target-wait",
-        help="p95 queue wait the capacity model targets (default: 30s; embedded: 1s, "
-        "since its jobs take under a second)",
-    )
-    p.add_argument("--report", default="load-report.json", help="JSON report path")
-    p.add_argument("--html", default=None, help="HTML report path")
-    p.add_argument("--csv", default=None, metavar="PREFIX", help="Locust CSV prefix")
-    p.add_argument("--processes", type=int, default=0, help="Locust workers (0: one process)")
-    p.add_argument(
-        "--max-jobs",
-        type=int,
-        default=0,
-        help="submit budget of the whole command, shared by its scenarios and repeats "
-        "(required remotely); with --processes the "
-        "workers share it",
-    )
-    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback host")
-    p.add_argument("--slo", action="append", default=[], help="gate, e.g. 'queue_wait.p95<30s'")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--repeats", type=int, default=1, help="repeat runs (seed, seed+1, ...)")
-    p.add_argument(
-        "--emulator-in-process",
-        action="store_true",
-        help="embedded emulator in this process (default: its own process)",
-    )
+    group = p.add_argument_group("load")
+    for field_name, spec, default in option_specs():
+        if spec.cli:
+            add_argument(group, field_name, spec, default, flag(field_name))
     p.set_defaults(handler=run)
 
 
-def _policies(args: argparse.Namespace, interval: float) -> dict[str, str]:
-    ladder = args.poll_policy or [
-        f"fixed:{interval / 2:g}", f"fixed:{interval:g}", f"fixed:{interval * 2:g}",
-        f"backoff:{interval / 2:g},1.5,{interval * 4:g}",
-    ]  # fmt: skip
-    for text in [*ladder, str(interval)]:
-        try:
-            parse_policy(text)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-    return {"queue-latency": str(interval), "cancel": str(interval), "polling": ";".join(ladder)}
-
-
-def _validate(args: argparse.Namespace) -> None:
-    checks = (("--users", args.users), ("--repeats", args.repeats))
-    for flag, value in (*checks, ("--burst-size", args.burst_size)):
-        if value < 1:
-            raise UsageError(f"{flag} must be >= 1")
-    if args.max_jobs < 0 or args.processes < 0:
-        raise UsageError("--max-jobs and --processes must be >= 0")
-    if args.base_url is not None:
-        url = checked_base_url(args.base_url)
-        if not is_loopback(url) and not (args.allow_remote and args.max_jobs > 0):
-            raise UsageError(f"{url} is not loopback: load needs --allow-remote and --max-jobs N")
+def settings_from_args(args: argparse.Namespace) -> LoadSettings:
+    """The parsed options as settings (UsageError on the first bad value)."""
+    given: dict[str, Any] = {}
+    for name, spec, _ in option_specs():
+        value = getattr(args, name, None)
+        if value is not None and name != "version":
+            given[name] = tuple(value) if spec.repeat else value
+    return LoadSettings(**given)
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.load.measure.slo import parse_slo
+    from harness.load.run.execute import check_target, run_load
+    from harness.reports.load_writers import write_reports
 
-    _validate(args)
-    try:
-        slos = [parse_slo(s) for s in args.slo]
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    duration, drain = parse_duration(args.duration), parse_duration(args.drain)
-    embedded = args.base_url is None
-    target_wait = parse_duration(args.target_wait or ("1s" if embedded else "30s"))
-    interval = args.poll_interval or (0.1 if embedded else 1.0)
-    if interval <= 0:
-        raise UsageError("--poll-interval must be > 0")
-    policies = _policies(args, interval)
-    scenarios = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
-    with ExitStack() as stack:
-        base_url, token, image = _target(args, stack)
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="load-")))
-        plan = Plan(
-            args, base_url=base_url, token=token, image=image, workdir=workdir,
-            policies=policies, duration=duration, drain=drain, embedded=embedded,
-        )  # fmt: skip
-        print(plan.banner(scenarios), file=sys.stderr, flush=True)
-        runs = plan.run_all(scenarios)
-        try:  # the measuring stage: one line on failure, never a traceback
-            report = build_report(
-                runs, base_url=base_url, embedded=embedded, target_wait=target_wait,
-                true_servers=plan.true_servers,
-            )  # fmt: skip
-            code = _finish(args, report, slos)
-        except (HarnessError, KeyboardInterrupt):
-            raise
-        except Exception as exc:
-            raise HarnessError(f"load: measuring failed: {type(exc).__name__}: {exc}") from None
-    if report.get("interrupted"):
+    settings = settings_from_args(args)
+    check_target(settings)
+    for name, path in settings.outputs():  # fail before spending: every output writable
+        writable_file(path, name)
+    if settings.locust_csv:
+        writable_dir(Path(settings.locust_csv).resolve().parent, "--locust-csv")
+    report = run_load(settings, args.token)
+    write_reports(report, settings)
+    if report.interrupted:
         print(
-            f"interrupted: stopped early, queued jobs cancelled; report written to {args.report}",
+            f"interrupted: stopped early, queued jobs cancelled; report written to "
+            f"{settings.report}",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    return code
+    from harness.load.run.judging import exit_code
 
-
-def _target(args: argparse.Namespace, stack: ExitStack) -> tuple[str, str | None, str]:
-    from harness.target import open_target
-
-    if args.base_url is not None:  # open_target checks the URL and requires the token
-        opened = open_target(args.base_url, args.token, None, args.input_image_url)
-    else:
-        from harness.model import DEFAULT_TOKENS, sample_url
-
-        token_text = args.token or DEFAULT_TOKENS[0]
-        if not args.emulator_in_process:
-            from harness.load.run.runner import emulator_process
-
-            url = stack.enter_context(emulator_process(
-                workers=args.emulator_workers, time_per_step=args.emulator_time_per_step,
-                seed=args.seed, tokens=token_text,
-            ))  # fmt: skip
-            return url, token_text, args.input_image_url or sample_url(url)
-        opened = open_target(None, token_text, None, args.input_image_url, embedded_options(args))
-    target = stack.enter_context(opened)
-    assert target.token is not None
-    return target.base_url, target.token.reveal(), target.input_image_url
-
-
-def _finish(args: argparse.Namespace, report: dict[str, Any], slos: list[Any]) -> int:
-    from harness.load.measure.slo import evaluate
-    from harness.reports.load_console import print_summary
-
-    counts = dict(report["accounting"])
-    sections = list(report["scenarios"].values())
-    counts["violations"] = sum(len(s["violations"]) for s in sections)
-    metrics = {name: section["metrics"] for name, section in report["scenarios"].items()}
-    results = evaluate(slos, metrics, counts)
-    report["slos"] = [r.to_dict() for r in results]
-    Path(args.report).write_text(json.dumps(report, indent=1, default=str))
-    if args.html:
-        from harness.reports.load_html import render_html
-
-        Path(args.html).write_text(render_html(report))
-    print_summary(report)
-    for r in results:
-        scope = "" if r.scope == "all" else f" [{r.scope}]"
-        actual = "none measured" if r.actual is None else f"{r.actual:.4g}"
-        print(f"SLO {r.slo.text}{scope}: {'pass' if r.passed else 'FAIL'} (actual {actual})")
-    return 1 if any(not r.passed for r in results) else 0
+    return exit_code((v.verdict for v in report.slos), settings.inconclusive)

@@ -1,12 +1,14 @@
 """Command-line options shared by the commands, each declared once, and the validators that
 refuse what cannot work before the first job is created (fail before spending).
 
-Validators are plain functions (for values computed after parsing) with argparse `type=`
-twins (so a bad value is a one-line usage error, exit 2, while parsing):
+Plain validators, for values known after parsing (each raises a one-line `UsageError`):
 - `writable_file(path, flag)`: create the parent folders, prove the file can be written;
 - `writable_dir(path, flag)`: the folder exists (or can be created) and takes files;
-- `positive_seconds(text)`: a duration > 0 (`--poll-interval 0` would busy-loop the server);
-- `fault_spec(text)`: a known `NAME[=VALUE]` fault, the known ones listed otherwise.
+- `require_positive(seconds, flag)`: a finite duration > 0 (e.g. one parsed from "30s");
+- `require_faults(specs, flag)`: known `NAME[=VALUE]` faults, the known ones listed otherwise.
+argparse `type=` functions, so a bad value is refused while parsing (exit 2, one line):
+`positive_seconds` (`--poll-interval 0` would busy-loop the server), `non_negative_seconds`,
+`non_negative_int`, `at_least_one`, `fraction`, `port`, `fault_spec`.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from __future__ import annotations
 import argparse
 import math
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
+from harness.client.bounds import DEFAULT_BOUNDS, Bounds
 from harness.errors import UsageError
 from harness.target import EmbeddedOptions
 
@@ -23,12 +27,20 @@ __all__ = [
     "add_job_timeout",
     "add_max_jobs",
     "add_poll_interval",
+    "add_request_timeout",
     "add_target_options",
+    "at_least_one",
+    "bounds_of",
     "embedded_options",
     "fault_spec",
+    "fraction",
     "non_negative_int",
+    "non_negative_seconds",
+    "port",
     "positive_seconds",
     "refuse_emulator_options_remotely",
+    "require_faults",
+    "require_positive",
     "writable_dir",
     "writable_file",
 ]
@@ -89,14 +101,53 @@ def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def positive_seconds(text: str) -> float:
-    """argparse type: seconds, finite and > 0."""
+def _finite(text: str, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type: seconds, finite and > 0."""
+    value = _finite(text, "a number of seconds")
+    if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r}: must be a number of seconds > 0")
+    return value
+
+
+def require_positive(seconds: float, flag: str) -> float:
+    """`seconds` if finite and > 0, else a UsageError naming `flag`."""
+    try:
+        return positive_seconds(repr(float(seconds)))
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
+
+
+def non_negative_seconds(text: str) -> float:
+    """argparse type: seconds, finite and >= 0."""
+    value = _finite(text, "a number of seconds")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a number of seconds >= 0")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a share between 0 and 1."""
+    value = _finite(text, "a number")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be between 0 and 1")
+    return value
+
+
+def port(text: str) -> int:
+    """argparse type: a TCP port, 0 meaning a free one."""
+    value = non_negative_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: not a port (0-65535)")
     return value
 
 
@@ -120,6 +171,14 @@ def fault_spec(text: str) -> str:
     except UsageError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text.strip()
+
+
+def require_faults(specs: Iterable[str], flag: str) -> tuple[str, ...]:
+    """The specs, each a known `NAME[=VALUE]` fault, else a UsageError naming `flag`."""
+    try:
+        return tuple(fault_spec(spec) for spec in specs)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
 
 
 def refuse_emulator_options_remotely(args: argparse.Namespace) -> None:
@@ -153,7 +212,7 @@ def add_target_options(
     emu = parser.add_argument_group("embedded emulator")
     emu.add_argument(
         "--emulator-workers",
-        type=_at_least_one,
+        type=at_least_one,
         default=workers,
         metavar="N",
         help="GPUs (default: %(default)s)",
@@ -176,7 +235,7 @@ def add_target_options(
     )
 
 
-def _at_least_one(text: str) -> int:
+def at_least_one(text: str) -> int:
     value = non_negative_int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: must be >= 1")
@@ -220,3 +279,20 @@ def embedded_options(args: argparse.Namespace, *, seed: int = 0) -> EmbeddedOpti
         seed=seed,
         faults=tuple(args.emulator_fault),
     )
+
+
+def add_request_timeout(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """`--request-timeout`: the wall-clock limit of every call (commands using the client)."""
+    parser.add_argument(
+        "--request-timeout",
+        type=positive_seconds,
+        default=DEFAULT_BOUNDS.request_timeout,
+        metavar="S",
+        help="seconds any one call may take in all, retries included; a server that hangs or "
+        "trickles is cut off then (default: %(default)g)",
+    )
+
+
+def bounds_of(args: argparse.Namespace) -> Bounds:
+    """The client's bounds, from `--request-timeout`."""
+    return Bounds(request_timeout=args.request_timeout)

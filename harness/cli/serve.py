@@ -9,7 +9,6 @@ prefixes given with --fetch-allow.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import signal
 import sys
@@ -19,7 +18,14 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.cli.options import fault_spec
+from harness.cli.options import (
+    at_least_one,
+    fault_spec,
+    fraction,
+    non_negative_seconds,
+    port,
+    positive_seconds,
+)
 from harness.errors import UsageError
 from harness.model import DEFAULT_TOKENS, FAULTS, FaultSet, ModelConfig, ServiceTimes
 from harness.model.config import TOKENS_ENV
@@ -39,37 +45,40 @@ def register(subparsers: Any, *, name: str, help: str) -> argparse.ArgumentParse
         help="address to listen on (default: %(default)s). Any non-loopback address needs "
         "tokens of your own, and turns on ground-truth auth and the fetch allow-list",
     )
-    p.add_argument("--port", type=int, default=8000, help="0 = a free port (default: %(default)s)")
+    p.add_argument("--port", type=port, default=8000, help="0 = a free port (default: %(default)s)")
     p.add_argument(
-        "--workers", type=int, default=_DEFAULTS.workers, help="GPUs (default: %(default)s)"
+        "--workers",
+        type=at_least_one,
+        default=_DEFAULTS.workers,
+        help="GPUs (default: %(default)s)",
     )
     p.add_argument(
         "--time-per-step",
-        type=float,
+        type=non_negative_seconds,
         default=_DEFAULTS.times.time_per_step,
         help="seconds per inference step (default: %(default)s)",
     )
     p.add_argument(
         "--prompt-expansion",
-        type=float,
+        type=non_negative_seconds,
         default=None,
         help="seconds of Magic Prompt (default: 1.5 x time-per-step)",
     )
     p.add_argument(
         "--cold-start",
-        type=float,
+        type=non_negative_seconds,
         default=_DEFAULTS.times.cold_start,
         help="extra seconds on a GPU's first job (default: %(default)s)",
     )
     p.add_argument(
         "--jitter",
-        type=float,
+        type=non_negative_seconds,
         default=_DEFAULTS.times.jitter_sigma,
         help="lognormal sigma of service time (default: %(default)s)",
     )
     p.add_argument(
         "--failure-rate",
-        type=float,
+        type=fraction,
         default=_DEFAULTS.failure_rate,
         help="share of jobs that fail at random (default: %(default)s)",
     )
@@ -85,7 +94,7 @@ def register(subparsers: Any, *, name: str, help: str) -> argparse.ArgumentParse
     )
     p.add_argument(
         "--retention",
-        type=float,
+        type=positive_seconds,
         default=_DEFAULTS.retention,
         help="seconds a finished job stays readable (default: %(default)s)",
     )
@@ -116,15 +125,6 @@ class Exposure:
     tokens: tuple[str, ...]
     public: bool
     fetch_allow: tuple[str, ...] | None  # None: any URL
-
-
-def is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a name (or "" = every interface): it may reach anything
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -160,6 +160,8 @@ def _prefix(text: str) -> str:
 def exposure(args: argparse.Namespace) -> Exposure:
     given = _given_tokens(args)
     allow = None if args.fetch_allow is None else tuple(map(_prefix, args.fetch_allow))
+    from harness.emulator.exposure import is_loopback_host
+
     if is_loopback_host(args.host):
         return Exposure(given or DEFAULT_TOKENS, False, allow)
     if given is None:
@@ -181,10 +183,6 @@ def config_from_args(args: argparse.Namespace) -> tuple[ModelConfig, FaultSet]:
 
 
 def _config(args: argparse.Namespace, exposed: Exposure) -> tuple[ModelConfig, FaultSet]:
-    if args.port < 0 or args.port > 65535:
-        raise UsageError(f"--port {args.port}: not a port")
-    if args.time_per_step < 0 or args.cold_start < 0 or args.jitter < 0:
-        raise UsageError("times must be >= 0")
     try:
         config = ModelConfig(
             tokens=exposed.tokens,
@@ -211,7 +209,7 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from harness.emulator.app import build_app
-    from harness.emulator.server import listen, uvicorn_server
+    from harness.emulator.server import UnsafeExposure, listen, uvicorn_server
 
     exposed = exposure(args)
     config, faults = _config(args, exposed)
@@ -220,6 +218,8 @@ def run(args: argparse.Namespace) -> int:
         sock, url = listen(app, args.host, args.port)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    except UnsafeExposure as exc:
+        raise UsageError(str(exc)) from None
     print(f"listening on {url}", flush=True)
     allow = exposed.fetch_allow
     fetch = "any URL" if allow is None else " + ".join(("own samples", *allow))

@@ -2,6 +2,7 @@
 
 from harness.client.aio import AsyncClient
 from harness.client.base import Reply
+from harness.client.bounds import DEFAULT_BOUNDS, Bounds
 from harness.client.policies import ExponentialBackoff, FixedInterval, PollPolicy, parse_policy
 from harness.client.protocol import DEFAULT_BASE_URL, MODEL_ID, Call
 from harness.client.records import (
@@ -19,8 +20,10 @@ from harness.client.vocabulary import Phase, is_terminal, phase_of
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_BOUNDS",
     "MODEL_ID",
     "AsyncClient",
+    "Bounds",
     "Call",
     "CancelAck",
     "Client",

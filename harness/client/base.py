@@ -95,19 +95,20 @@ class ClientSettings:
         """A call that got no (complete) answer: noted as evidence, returned to raise."""
         why = str(exc)
         if isinstance(exc, httpx.TimeoutException):
-            why = f"no answer within the {timeout:g} s request deadline"
+            why = f"no answer within the {round(timeout, 2):g} s request deadline"
         exchange = Exchange.of(
             request, error=f"{type(exc).__name__}: {why}", sent_at=sent, received_at=now
         )
         self.notify(exchange)
-        return self.failed(exchange)
+        return self.failed(exchange, timed_out=isinstance(exc, httpx.TimeoutException))
 
     @staticmethod
-    def failed(exchange: Exchange) -> TransportError:
+    def failed(exchange: Exchange, *, timed_out: bool) -> TransportError:
         return TransportError(
             f"{exchange.method} {exchange.url} failed: {exchange.error}",
             method=exchange.method,
             url=exchange.url,
+            timed_out=timed_out,
         )
 
     @staticmethod
@@ -124,7 +125,13 @@ class ClientSettings:
             reply.sent_at,
             reply.received_at,
             status,
-            error=None if status else f"HTTP {reply.response.status_code}",
+            error=None if status else _why_not(reply),
             bytes_sent=len(reply.response.request.content),
             bytes_received=reply.received,
         )
+
+
+def _why_not(reply: Reply) -> str:
+    """Why a status answer gave no status: its HTTP code, and what cut it, if anything."""
+    note = reply.exchange.error
+    return f"HTTP {reply.response.status_code}" + (f" ({note})" if note else "")

@@ -8,7 +8,7 @@ its own response stream's chunks to `read_capped`.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterable, Callable, Iterable
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -20,6 +20,7 @@ __all__ = [
     "CappedBuffer",
     "Cut",
     "aread_capped",
+    "chunks_of",
     "read_capped",
 ]
 
@@ -80,8 +81,8 @@ class Body:
             return f"BodyTooLarge: answer over the {limit}-byte cap, cut (kept {len(self.content)})"
         if self.cut is Cut.DEADLINE:
             return (
-                f"ReadTimeout: answer not complete within the {timeout:g} s request deadline "
-                f"({self.received} bytes came)"
+                f"ReadTimeout: answer not complete within the {round(timeout, 2):g} s "
+                f"request deadline ({self.received} bytes came)"
             )
         return None
 
@@ -140,3 +141,10 @@ async def aread_capped(
         if now() >= deadline:
             return acc.body(Cut.DEADLINE)
     return acc.body(None)
+
+
+def chunks_of(read: Callable[[int], bytes], size: int = 64 * 1024) -> Iterator[bytes]:
+    """A file-like body (`read(n)`, e.g. a Locust FastHttp response stream) as chunks for
+    `read_capped`: `read_capped(chunks_of(stream.read), bounds.max_body_bytes, deadline)`."""
+    while chunk := read(size):
+        yield chunk

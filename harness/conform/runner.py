@@ -18,6 +18,7 @@ from harness.checks import CHECKS, CheckContext, JobLedger, Observations
 from harness.checks.ledger import JobEntry
 from harness.checks.registry import Finding, Outcome
 from harness.client import Call, Client
+from harness.client.bounds import DEFAULT_BOUNDS, Bounds
 from harness.client.transport import bounded_http_client
 from harness.clock import Clock, SystemClock
 from harness.conform.cost import RunCost
@@ -48,6 +49,7 @@ class ConformOptions:
     cases_dir: Path | None = None
     only: Sequence[str] = ()  # check ids; empty: all
     fail_on_skip: bool = False  # a MUST check that could not be exercised fails the run
+    bounds: Bounds = DEFAULT_BOUNDS  # bytes and seconds every call may take
 
 
 def _emit(handlers: Iterable[Handler], event: object) -> None:
@@ -70,7 +72,14 @@ def run_conformance(
     started = time.monotonic()
     owned = http is None
     http = http or bounded_http_client()
-    client = Client(target.base_url, target.token, http=http, clock=clock, listeners=[obs.record])
+    client = Client(
+        target.base_url,
+        target.token,
+        http=http,
+        clock=clock,
+        listeners=[obs.record],
+        bounds=options.bounds,
+    )
     ctx = CheckContext(
         obs,
         client,
@@ -199,6 +208,7 @@ def _cancel_one(client: Client, entry: JobEntry, left: float) -> None:
     """Cancel one job within `left` seconds, booking the outcome the moment it is known (a
     second Ctrl-C during the status read after it keeps it), then the state read after it."""
     start = time.monotonic()
+    left = min(left, client.bounds.request_timeout)
     try:
         reply = client.request(Call.on_request("cancel", entry.request_id), timeout=left)
     except HarnessError:

@@ -16,9 +16,14 @@ from typing import Any
 import uvicorn
 
 from harness.emulator.app import EmulatorApp, build_app
+from harness.emulator.exposure import unsafe_off_loopback
 from harness.model import DEFAULT_SAMPLE, FaultSet, ModelConfig, sample_url
 
-__all__ = ["EmulatorServer", "bind_socket", "listen", "uvicorn_server"]
+__all__ = ["EmulatorServer", "UnsafeExposure", "bind_socket", "listen", "uvicorn_server"]
+
+
+class UnsafeExposure(ValueError):
+    """An emulator set up for loopback, asked to listen where other machines reach it."""
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -34,8 +39,12 @@ def bind_socket(host: str, port: int) -> socket.socket:
 def listen(app: EmulatorApp, host: str, port: int) -> tuple[socket.socket, str]:
     """A listening socket for `app` and its base URL (IPv6 hosts bracketed).
 
-    The app learns the address, so a sample `image_url` on it resolves without HTTP.
+    The app learns the address, so a sample `image_url` on it resolves without HTTP. An app
+    not fit to be reached from other machines is refused any address but loopback.
     """
+    problems = unsafe_off_loopback(host, app.model.config, fetches_any=app.images.allow is None)
+    if problems:
+        raise UnsafeExposure(f"{host} is reachable from other machines: {'; '.join(problems)}")
     sock = bind_socket(host, port)
     bracketed = f"[{host}]" if ":" in host else host
     netloc = f"{bracketed}:{sock.getsockname()[1]}"

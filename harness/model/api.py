@@ -339,6 +339,11 @@ class ApiModel:
     # -- emulator-only endpoints (outside /v1; no token; tokens never shown) --------------
     def _emulator(self, req: HttpRequest) -> HttpResponse:
         what = req.path[len("/_emulator/") :]
+        tenant = None
+        if self.config.truth_needs_auth:  # reachable from other machines: a tenant's token
+            tenant = self._tenant_of(req)  # never the skip_auth fault: this is no API path
+            if tenant is None:
+                return self._error(401, 1, "missing or invalid token")
         if what == "health":
             return json_response(
                 200,
@@ -353,10 +358,7 @@ class ApiModel:
             query = parse_qs(req.query)
             wanted = set(query.get("request_id", []))
             jobs = self.sim.ground_truth()
-            if self.config.truth_needs_auth:
-                tenant = self._tenant_of(req)  # never the skip_auth fault: this is no API path
-                if tenant is None:
-                    return self._error(401, 1, "missing or invalid token")
+            if tenant is not None:  # only the tenant's own jobs
                 jobs = [j for j in jobs if j["tenant"] == tenant_label(tenant)]
             if wanted:
                 jobs = [j for j in jobs if j["request_id"] in wanted]

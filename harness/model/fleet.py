@@ -238,14 +238,15 @@ class FleetRun:
 
 
 def batch_interval(values: FloatArray, q: float, batches: int = 20) -> tuple[float, float]:
-    """95% interval of the q-quantile from batch means: consecutive jobs' waits are correlated,
-    so the batches (not the jobs) are the independent-ish samples."""
+    """95% interval of the q-quantile by sectioning: the pooled quantile, give or take the
+    spread of the quantiles of consecutive batches (neighbouring jobs' waits are correlated,
+    so the batches, not the jobs, are the independent-ish samples)."""
     if values.size < 2 * batches:
         return -math.inf, math.inf
     per = [nearest_rank(b, q) for b in np.array_split(values, batches)]
-    mean, sd = float(np.mean(per)), float(np.std(per, ddof=1))
-    half = 2.093 * sd / math.sqrt(batches)  # Student t, 19 degrees of freedom
-    return mean - half, mean + half
+    half = 2.093 * float(np.std(per, ddof=1)) / math.sqrt(batches)  # Student t, 19 d.f.
+    center = nearest_rank(values, q)
+    return max(0.0, center - half), center + half
 
 
 def _run(fleet: Fleet, arrival: FloatArray, service: FloatArray, fail_at: FloatArray) -> FleetRun:

@@ -57,3 +57,21 @@ def observe(run: FleetRun, poll: float, ack: float = 0.002, seed: int = 0) -> Ob
         widths.append(run_time.width)
         waits.append(started.minus(created))
     return Observed(spans, services, [float(x) for x in sent], waits, widths)
+
+
+def simulated_measure(fleet, law, poll: float):
+    """A `capacity_search.Measure` over the fleet simulator: Poisson arrivals at the rate (a
+    burst when it is infinite), every job polled every `poll` seconds."""
+    from harness.load.run.capacity_search import Batch
+    from harness.model.fleet import Arrivals, replay, simulate
+
+    async def measure(rate: float, jobs: int, seed: int) -> Batch:
+        if rate == float("inf"):
+            run = replay(fleet, [0.0] * jobs, law.draw(np.random.default_rng(seed), jobs).tolist())
+        else:
+            run = simulate(fleet, law, Arrivals("poisson", rate), jobs, seed)
+        seen = observe(run, poll, seed=seed)
+        runs = [s.finished.minus(s.started) for s in seen.spans]
+        return Batch(rate, seen.spans, runs, jobs, seconds=float(run.finish.max()))
+
+    return measure

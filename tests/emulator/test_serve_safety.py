@@ -43,13 +43,20 @@ def _serve_args(*argv: str) -> argparse.Namespace:
         (["--host", "::", "--tokens", " , "], "tokens are empty"),
         (["--host", "0.0.0.0", "--tokens", "a", "--fetch-allow", "file:///etc"], "--fetch-allow"),
         (["--fault", "no_such_fault"], "known: "),
+        (["--workers", "0"], "--workers"),
+        (["--time-per-step", "nan"], "--time-per-step"),
+        (["--jitter", "-1"], "--jitter"),
+        (["--failure-rate", "1.5"], "--failure-rate"),
+        (["--retention", "0"], "--retention"),
+        (["--port", "70000"], "--port"),
+        (["--tokens-file", "/nonexistent/tokens"], "--tokens-file"),
     ],
 )
 def test_serve_refuses_an_unsafe_setup_before_listening(
     argv: list[str], says: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(TOKENS_ENV, raising=False)
-    assert main(["serve", "--port", "0", *argv]) == 2
+    assert main(["serve", "--port", "0", *argv]) == 2  # refused: it never listened nor blocked
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert says in err
@@ -106,6 +113,9 @@ def test_ground_truth_off_loopback_needs_a_token_and_shows_only_its_jobs() -> No
         assert [j["request_id"] for j in seen] == [mine]
         seen = httpx.get(truth, headers=_auth(MINE[1]), timeout=10).json()["jobs"]
         assert [j["request_id"] for j in seen] == [theirs]
+        health = server.base_url + "/_emulator/health"
+        assert httpx.get(health, timeout=10).status_code == 401
+        assert httpx.get(health, headers=_auth(MINE[1]), timeout=10).json()["ok"] is True
 
 
 def test_ground_truth_on_loopback_stays_open() -> None:
@@ -113,6 +123,7 @@ def test_ground_truth_on_loopback_stays_open() -> None:
         rid = _submit(server.base_url, server.token, server.sample_url()).json()["request_id"]
         jobs = httpx.get(server.base_url + "/_emulator/jobs", timeout=10).json()["jobs"]
         assert [j["request_id"] for j in jobs] == [rid]
+        assert httpx.get(server.base_url + "/_emulator/health", timeout=10).json()["ok"] is True
 
 
 # -- fetching image_url -----------------------------------------------------------------------
@@ -291,3 +302,19 @@ def test_embedded_runs_with_an_explicit_token_spawn_no_child_carrying_it(
     assert not any(secret in cmd for cmd in spawned)
     out = capsys.readouterr()
     assert secret not in out.out + out.err
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.7", ""])
+def test_the_library_refuses_to_expose_a_loopback_setup(host: str) -> None:
+    """`EmulatorServer`/`listen` themselves refuse, before binding, an address other machines
+    reach with the published tokens, open ground truth or unrestricted fetching."""
+    from harness.emulator.server import UnsafeExposure
+
+    server = EmulatorServer(ModelConfig(workers=1), host=host)
+    with pytest.raises(UnsafeExposure, match="published in the source") as caught:
+        server.start()
+    assert "ground truth" in str(caught.value)
+    assert "fetch" in str(caught.value)
+    safe = ModelConfig(tokens=MINE, truth_needs_auth=True)
+    with pytest.raises(UnsafeExposure, match="fetch allow-list"):
+        EmulatorServer(safe, host=host).start()

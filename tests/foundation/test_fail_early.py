@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.cli.options import fault_spec, positive_seconds, writable_dir, writable_file
+from harness.cli.options import (
+    fault_spec,
+    positive_seconds,
+    require_faults,
+    require_positive,
+    writable_dir,
+    writable_file,
+)
 from harness.errors import UsageError
 from tests.foundation.counting import Counted, counting_emulator
 
@@ -177,3 +184,16 @@ def test_positive_seconds_and_fault_spec_accept_good_values() -> None:
     assert fault_spec(" slow=0.5 ") == "slow=0.5"
     with pytest.raises(argparse.ArgumentTypeError, match="takes no value"):
         fault_spec("lose_cancel=1")
+
+
+def test_the_plain_validators_name_the_flag() -> None:
+    assert require_positive(30, "--duration") == 30.0
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(UsageError, match=r"^--duration: "):
+            require_positive(bad, "--duration")
+    assert require_faults(["slow=0.5", "lose_cancel"], "--emulator-fault") == (
+        "slow=0.5",
+        "lose_cancel",
+    )
+    with pytest.raises(UsageError, match=r"^--emulator-fault: unknown fault 'nope'; known: "):
+        require_faults(["lose_cancel", "nope"], "--emulator-fault")

@@ -30,6 +30,11 @@ def _flags(command: str, *, shown: bool = True) -> set[str]:
     }
 
 
+def _unset(default: object) -> bool:
+    # `is`, not `in`: 0 == False, and a default of 0 must be shown like any other.
+    return default is None or default is False or default == [] or default == argparse.SUPPRESS
+
+
 def _with_a_default(command: str) -> list[argparse.Action]:
     """Options whose default is a value a user could wonder about (not a flag, not unset)."""
     return [
@@ -37,7 +42,7 @@ def _with_a_default(command: str) -> list[argparse.Action]:
         for action in _parser(command)._actions
         if action.option_strings
         and action.help != argparse.SUPPRESS
-        and action.default not in (None, False, [], argparse.SUPPRESS)
+        and not _unset(action.default)
         and action.nargs != 0
     ]
 

@@ -141,8 +141,8 @@ def test_advice_picks_the_cheapest_policy_within_the_delay_budget():
         PolicyPoint("fixed 2s", 10, 2, 1.0, 2.0, 5.0),
     ]
     advice = advise(points)
-    assert advice["recommended"] == "fixed 0.5s"
-    assert set(advice["common_defaults"]) == {"fixed 1s", "backoff 5s x1.5 cap 45s"}
+    assert advice.recommended == "fixed 0.5s"
+    assert {d.policy for d in advice.common_defaults} == {"fixed 1s", "backoff 5s x1.5 cap 45s"}
     assert predict_fixed(1.0, 10.0) == (10.0, 0.5)
     assert predict_backoff(5, 1.5, 45, 10.0)[0] == 2.0
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import multiprocessing
 
-from harness.cli.load_plan import fetch_truth
+import pytest
+
 from harness.load.measure.arrivals import ArrivalSchedule
 from harness.load.measure.jobs import JobRecord
-from harness.load.run.report import _cancel_moments
+from harness.load.run.execute import fetch_truth
+from harness.load.run.report import Truth, build_report, cancel_moments
+from harness.load.run.report_model import CancelMoment
 from harness.load.swarm.budget import SharedBudget
-from harness.reports.load_console import capacity_line
-from harness.reports.load_html import policy_table, render_html
+from harness.reports.load_format import capacity_line
+from harness.reports.load_html import render_html
+from harness.reports.load_json import report_data
+from tests.load.report_schema import validate_report
+from tests.load.simulated import simulate
 
 
 def test_bursts_keep_the_mean_rate_and_come_in_groups():
@@ -42,39 +48,38 @@ def test_the_whole_budget_is_usable_across_processes(tmp_path):
 
 
 def test_an_unsaturated_capacity_is_a_lower_bound_everywhere():
-    cap = {
-        "available": True, "servers": 2, "lower_bound": True,
-        "note": "never saturated: a lower bound", "saturation_rate_predicted": 3.2,
-        "max_rate_for_target": 3.1, "target_p95_queue_wait": 30.0, "saturation_rate_true": 3.0,
-        "prediction_error": None, "prediction_error_note": "not meaningful: never saturated",
-        "curve": [[1.0, 0.1]],
-    }  # fmt: skip
+    run = simulate("polling", rate=0.5, servers=4, jobs=30)  # no standing queue: unsaturated
+    report = build_report(
+        {"polling": [run.results]}, base_url="http://127.0.0.1:1", embedded=True,
+        target_wait=1.0, settings={}, truth=Truth(run.truth, "", 2),
+    )  # fmt: skip
+    validate_report(report_data(report))
+    cap = report.scenarios["polling"].capacity
+    assert cap.available
+    assert cap.lower_bound
+    assert cap.saturation_rate_true is not None
+    assert cap.prediction_error is None
     line = capacity_line(cap)
-    assert "servers >= 2 (never saturated: a lower bound)" in line
-    assert "saturation at least ~3.20/s" in line
+    assert f"servers >= {cap.servers} (" in line
+    assert "saturation at least ~" in line
+    assert cap.next_rate is not None
+    assert "run next at" in line
     assert "not meaningful" in line
-    section = {
-        "scenario": "polling", "accounting": {"submitted": 0}, "metrics": {}, "bounds": {},
-        "jobs": [], "violations": [], "capacity": cap,
-    }  # fmt: skip
-    target = {"base_url": "http://x", "embedded": True}
-    page = render_html(
-        {"target": target, "accounting": {"submitted": 0}, "scenarios": {"polling": section}}
-    )
-    assert "servers &ge; 2" in page
+    assert report.capacity[0].lower_bound
+    page = render_html(report)
+    assert "Never saturated" in page
+    assert "lower bound" in page.split('id="scenario-polling"')[0]  # the headline says so too
     assert "{&#x27;base_url" not in page
     assert "(embedded emulator)" in page
 
 
 def test_cancel_moments_that_never_happened_are_listed_with_a_reason():
-    rows = _cancel_moments([JobRecord("cancel", "p", 0.0, 0.0, 0.0)], "after_submit,while_queued")
+    rows = cancel_moments(
+        [JobRecord("cancel", "p", 0.0, 0.0, 0.0)], ["after_submit", "while_queued"]
+    )
     assert rows == [
-        {"moment": "after_submit", "attempts": 0, "reason": "no job was accepted"},
-        {
-            "moment": "while_queued",
-            "attempts": 0,
-            "reason": "no job was seen queued (no queue formed)",
-        },
+        CancelMoment("after_submit", 0, "no job was accepted"),
+        CancelMoment("while_queued", 0, "no job was seen queued (no queue formed)"),
     ]
 
 
@@ -89,8 +94,15 @@ def test_ground_truth_from_a_dead_emulator_is_unavailable_not_a_crash():
     assert why.startswith("unavailable")
 
 
-def test_policy_table_is_one_row_per_policy():
-    m = {"count": 3, "mean": 1.0, "p95": 2.0}
-    metrics = {f"{k}|fixed 1s": m for k in ("polls_per_job", "wasted_polls", "detection_delay")}
-    metrics["polls_per_job"] = m
-    assert policy_table(metrics) == [["fixed 1s", 3, 1.0, 1.0, 1.0, 2.0, ""]]
+def test_policy_rows_are_one_per_policy():
+    run = simulate("polling", policies=(0.05, 0.2), jobs=20)
+    report = build_report(
+        {"polling": [run.results]}, base_url="http://x", embedded=False, target_wait=1.0,
+        settings={},
+    )  # fmt: skip
+    rows = report.scenarios["polling"].policies
+    assert [(r.policy, r.jobs) for r in rows] == [("fixed 0.05s", 10), ("fixed 0.2s", 10)]
+    slow = rows[1]
+    assert slow.detection_delay_mean == pytest.approx(0.1, rel=0.01)
+    assert slow.polls_per_job_mean is not None
+    assert rows[0].polls_per_job_mean > slow.polls_per_job_mean

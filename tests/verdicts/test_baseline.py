@@ -126,6 +126,7 @@ def test_bad_baseline_files(tmp_path, content, message):
         load_baseline(path)
 
 
+@pytest.mark.slow
 def test_a_real_fault_against_its_own_baseline():
     leaky = run_mock("tenant_leak")
     assert leaky.exit_code == 1
@@ -142,6 +143,8 @@ def test_a_real_fault_against_its_own_baseline():
     assert worse.new
 
 
+@pytest.mark.live
+@pytest.mark.slow
 def test_cli_update_then_judge(tmp_path, capsys):
     path = tmp_path / "baseline.json"
     leak = ["conform", "--quiet", "--emulator-fault", "tenant_leak", "--baseline", str(path)]

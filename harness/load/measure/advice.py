@@ -7,10 +7,18 @@ prediction for the common defaults beside it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["COMMON_DEFAULTS", "PolicyPoint", "advise", "predict_backoff", "predict_fixed"]
+__all__ = [
+    "COMMON_DEFAULTS",
+    "Advice",
+    "PolicyPoint",
+    "PredictedPolicy",
+    "advise",
+    "predict_backoff",
+    "predict_fixed",
+]
 
 
 @dataclass(frozen=True)
@@ -50,12 +58,33 @@ COMMON_DEFAULTS = {
 }
 
 
-def advise(points: list[PolicyPoint], *, delay_share: float = 0.1) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PredictedPolicy:
+    """A common default, by the formula (never measured here)."""
+
+    policy: str
+    polls_per_job: float
+    detection_delay: float  # s
+
+
+@dataclass(frozen=True)
+class Advice:
+    recommended: str | None  # a measured policy, or None when none finished a job
+    reason: str
+    typical_job_seconds: float = 0.0
+    delay_budget: float = 0.0  # s
+    formula_interval: float = 0.0  # s, the fixed interval the formula suggests
+    formula_polls_per_job: float = 0.0
+    points: list[PolicyPoint] = field(default_factory=list)
+    common_defaults: list[PredictedPolicy] = field(default_factory=list)
+
+
+def advise(points: list[PolicyPoint], *, delay_share: float = 0.1) -> Advice:
     """The measured policy with the fewest polls per job whose mean detection delay stays
     within `delay_share` of a typical job's end-to-end time (else the quickest to notice)."""
     usable = [p for p in points if p.jobs > 0]
     if not usable:
-        return {"recommended": None, "reason": "no policy finished a job", "points": []}
+        return Advice(None, "no policy finished a job")
     typical = sorted(p.mean_end_to_end for p in usable)[len(usable) // 2] or 1.0
     budget = delay_share * typical
     within = [p for p in usable if p.detection_delay <= budget]
@@ -63,25 +92,25 @@ def advise(points: list[PolicyPoint], *, delay_share: float = 0.1) -> dict[str, 
         best = min(within, key=lambda p: p.polls_per_job)
     else:
         best = min(usable, key=lambda p: p.detection_delay)
-    defaults = {}
+    defaults = []
     for name, (kind, args) in COMMON_DEFAULTS.items():
         if kind == "fixed":
             polls, delay = predict_fixed(args[0], typical)
         else:
             polls, delay = predict_backoff(args[0], args[1], args[2], typical)
-        defaults[name] = {"polls_per_job": polls, "detection_delay": delay, "predicted": True}
+        defaults.append(PredictedPolicy(name, polls, delay))
     interval = 2 * budget  # fixed T costs ~T/2 of delay
-    return {
-        "recommended": best.policy,
-        "reason": (
-            f"jobs take ~{typical:.2f}s end to end at this load; {best.policy} measured "
-            f"{best.polls_per_job:.1f} polls/job for {best.detection_delay:.3f}s mean "
-            f"detection delay (budget {budget:.3f}s = {delay_share:.0%} of a job)"
+    return Advice(
+        recommended=best.policy,
+        reason=(
+            f"jobs take ~{typical:.2f} s end to end at this load; {best.policy} measured "
+            f"{best.polls_per_job:.1f} polls/job for {best.detection_delay:.3f} s mean "
+            f"detection delay (budget {budget:.3f} s = {delay_share:.0%} of a job)"
         ),
-        "formula_interval": interval,
-        "formula_polls_per_job": predict_fixed(interval, typical)[0],
-        "typical_job_seconds": typical,
-        "delay_budget": budget,
-        "points": [p.to_dict() for p in usable],
-        "common_defaults": defaults,
-    }
+        typical_job_seconds=typical,
+        delay_budget=budget,
+        formula_interval=interval,
+        formula_polls_per_job=predict_fixed(interval, typical)[0],
+        points=usable,
+        common_defaults=defaults,
+    )

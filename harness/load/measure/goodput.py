@@ -20,6 +20,7 @@ from typing import Any
 from harness.load.measure.accounting import Bucket
 from harness.load.measure.jobs import JobRecord
 from harness.load.measure.metrics import metrics_of
+from harness.load.measure.quantiles import quantile
 from harness.load.measure.verdicts import Side, classify
 
 __all__ = [
@@ -59,20 +60,24 @@ def job_interval(rec: JobRecord, metric: str) -> tuple[float, float] | None:
 
 
 def nearest_rank(values: Sequence[float], percentile: float) -> float:
-    """The smallest value with at least `percentile`% of values at or below it (inf allowed)."""
+    """The smallest value with at least `percentile`% of values at or below it (inf allowed):
+    the project's one quantile rule (`quantiles`)."""
     if not values:
         raise ValueError("no values")
-    ordered = sorted(values)
-    rank = math.ceil(percentile / 100.0 * len(ordered))
-    return ordered[min(len(ordered), max(1, rank)) - 1]
+    return quantile(values, percentile / 100.0)
 
 
 def honest_percentiles(records: Sequence[JobRecord], metric: str) -> dict[str, Any] | None:
-    """p50..p99 of interval midpoints with failed and lost jobs as infinitely late."""
-    points = [(lo + hi) / 2 for r in records if (iv := job_interval(r, metric)) for lo, hi in [iv]]
+    """p50..p99 of interval midpoints with failed and lost jobs as infinitely late.
+
+    A percentile that falls on such a job is None (JSON has no infinity): "never".
+    """
+    intervals = [iv for r in records if (iv := job_interval(r, metric)) is not None]
+    points = [(lo + hi) / 2 for lo, hi in intervals]
     if not points:
         return None
-    out: dict[str, Any] = {f"p{p:g}": nearest_rank(points, p) for p in _PERCENTILES}
+    ranks = {f"p{p:g}": nearest_rank(points, p) for p in _PERCENTILES}
+    out: dict[str, Any] = {k: None if math.isinf(v) else v for k, v in ranks.items()}
     out["count"] = len(points)
     out["infinitely_late"] = sum(1 for v in points if math.isinf(v))
     return out

@@ -12,12 +12,14 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from harness.load.measure.metrics import unit_of
+from harness.load.measure.quantiles import hdr_percentile
 
 __all__ = ["PERCENTILES", "MetricHistograms", "Summary", "unit_of"]
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0)
 _MAX_MICROS = 24 * 3600 * 1_000_000
 _MAX_COUNT = 10**12
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -78,7 +80,11 @@ class MetricHistograms:
         if hist is None or hist.get_total_count() == 0:
             return None
         scale = 1.0 if unit_of(metric) == "count" else 1e-6
-        values = [hist.get_value_at_percentile(p) * scale for p in PERCENTILES]
+        total = int(hist.get_total_count())
+        values = [
+            hist.get_value_at_percentile(hdr_percentile(p / 100, total)) * scale
+            for p in PERCENTILES
+        ]
         return Summary(
             count=int(hist.get_total_count()),
             p50=values[0],

@@ -54,6 +54,7 @@ class JobRecord:
     server_finished_at: Any = None
     server_created: float | None = None
     server_finished: float | None = None
+    warmup: bool = False  # set aside by --warmup: accounted for, kept out of figures and gates
 
     @property
     def schedule_lag(self) -> float:

@@ -11,18 +11,18 @@ nothing: only certain waiting counts.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.load.measure.intervals import Interval
+from harness.load.measure.quantiles import rank as quantile_rank
 
 __all__ = ["Evidence", "Span", "gather", "quantile_bracket"]
 
 # A standing queue: jobs certainly waiting over at least this share of the arrival window...
 STANDING_SHARE = 0.5
 # ...while the servers, all busy, finished jobs this much slower than they arrived.
-PLATEAU_BELOW = 0.9
+PLATEAU_BELOW = 0.95
 MIN_PLATEAU_FINISHES = 10
 
 
@@ -42,7 +42,8 @@ class Evidence:
     peak_running: int  # most jobs certainly running at once, anywhere in the run
     queued_time: float  # seconds with at least one job certainly queued
     busy_low: int  # most jobs certainly running while one was certainly queued (0: never)
-    busy_high: int | None  # fewest possibly running while one was certainly queued
+    busy_high: int | None  # fewest possibly running while one was certainly queued (and
+    # at least as many as were seen running: fewer means a dispatch delay, not full servers)
     busy_finishes: int  # jobs that finished while one was certainly queued
 
     @property
@@ -102,7 +103,7 @@ def gather(spans: Sequence[Span]) -> Evidence:
     """One sweep over every job's intervals."""
     events = _events(spans)
     queued = certain = possible = peak = busy_low = busy_finishes = 0
-    busy_high: int | None = None
+    seen: set[int] = set()  # counts of jobs possibly running while one was certainly queued
     queued_time = 0.0
     i = 0
     while i < len(events):
@@ -117,9 +118,13 @@ def gather(spans: Sequence[Span]) -> Evidence:
         if queued > 0 and i < len(events):
             queued_time += events[i][0] - t
             busy_low = max(busy_low, certain)
-            busy_high = possible if busy_high is None else min(busy_high, possible)
+            seen.add(possible)
     submits = [job.created.lower for job in spans]
     window = max(submits) - min(submits) if submits else 0.0
+    # A job can wait with servers idle (a dispatch delay): such moments, with fewer jobs
+    # possibly running than were seen running at once, prove nothing about the count.
+    floor = max(peak, busy_low)
+    busy_high = min((p for p in seen if p >= floor), default=None)
     return Evidence(len(spans), window, peak, queued_time, busy_low, busy_high, busy_finishes)
 
 
@@ -128,8 +133,8 @@ def quantile_bracket(waits: Sequence[Interval], q: float) -> tuple[float, float]
     the quantile of the lower ends and of the upper ends bracket the true quantile."""
     if not waits:
         raise ValueError("no waits")
-    rank = max(0, math.ceil(q * len(waits)) - 1)
+    index = quantile_rank(q, len(waits)) - 1  # the project's one quantile rule
     return (
-        sorted(w.lower for w in waits)[rank],
-        sorted(w.upper for w in waits)[rank],
+        sorted(w.lower for w in waits)[index],
+        sorted(w.upper for w in waits)[index],
     )
