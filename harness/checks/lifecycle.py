@@ -194,4 +194,5 @@ def failed_job_shape(ctx: CheckContext) -> Verdict:
     return observed(
         f"{len(failed_jobs)} failed; /status said {job.last_word}, error {error!r}",
         [job.final_result.exchange],
+        judged=len(failed_jobs),
     )
