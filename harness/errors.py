@@ -51,12 +51,18 @@ class BudgetExceeded(HarnessError):
 
 
 class TransportError(HarnessError):
-    """The server could not be reached, or the connection broke mid-answer."""
+    """The server could not be reached, or the connection broke mid-answer.
 
-    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+    `timed_out`: the call's whole deadline was spent (a hang or a trickle); sending it again
+    would spend another, so callers that re-send on no answer should not."""
+
+    def __init__(
+        self, message: str, *, method: str = "", url: str = "", timed_out: bool = False
+    ) -> None:
         super().__init__(message)
         self.method = method
         self.url = scrub(url)
+        self.timed_out = timed_out
 
 
 class ApiError(HarnessError):

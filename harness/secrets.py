@@ -67,12 +67,22 @@ def _drop_partial_tail(text: str, secret: str) -> str:
     return text
 
 
-def scrub_bytes(content: bytes) -> bytes:
-    """`content` with every registered secret (as UTF-8) replaced; other bytes untouched."""
+def scrub_bytes(content: bytes, *, clipped: bool = False) -> bytes:
+    """`content` with every registered secret (as UTF-8) replaced; other bytes untouched.
+    `clipped`: as for `scrub`, a trailing first part of a secret goes too."""
     for secret in sorted(_KNOWN, key=len, reverse=True):
         raw = secret.encode()
         if raw in content:
             content = content.replace(raw, REDACTED.encode())
+        if clipped:
+            content = _drop_partial_tail_bytes(content, raw)
+    return content
+
+
+def _drop_partial_tail_bytes(content: bytes, secret: bytes) -> bytes:
+    for size in range(min(len(secret) - 1, len(content)), MIN_SECRET_CHARS // 2 - 1, -1):
+        if content.endswith(secret[:size]):
+            return content[:-size] + REDACTED.encode()
     return content
 
 

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from harness.checks.context import CheckContext
-from harness.checks.outcomes import after, ends_cancelled, ends_normally, tries, void_note
+from harness.checks.outcomes import (
+    after,
+    ends_cancelled,
+    ends_normally,
+    excuse,
+    started_proof,
+    tries,
+    void_note,
+)
 from harness.checks.registry import Verdict, check, failed, observed, passed, skipped
 
 __all__: list[str] = []
@@ -14,24 +22,44 @@ def cancel_queued(ctx: CheckContext) -> Verdict:
     judged, voided = tries(ctx, "queued")
     if not judged:
         return skipped("no job was seen in_queue to cancel" + void_note(voided))
+    excuses = []
     for t, job in judged:
         reply = t.replies[0]
         if reply.http_status != 202:
             return failed(
-                f"cancel of a queued job answered HTTP {reply.http_status}", [reply.exchange]
+                f"cancel of a queued job answered HTTP {reply.http_status}",
+                [reply.exchange],
+                judged=len(judged),
             )
         outcome = t.outcomes()[0]
         if outcome == "cancelled":
-            return ends_cancelled(job, t) or passed(
-                f"job {job.request_id} cancelled while queued and stayed cancelled",
-                [reply.exchange],
-            )
+            verdict = ends_cancelled(job, t)
+            if verdict:
+                return verdict
+            continue
         if outcome != "not_cancellable":
-            return failed(f"cancel outcome {outcome!r}", [reply.exchange])
-        verdict = ends_normally(job, t)
+            return failed(f"cancel outcome {outcome!r}", [reply.exchange], judged=len(judged))
+        proof, refuted = started_proof(job, t)
+        verdict = refuted or ends_normally(job, t)
         if verdict:
             return verdict
-    return skipped("each queued job had started by the time its cancel arrived (allowed race)")
+        if proof is not None:
+            excuses.append((t, job, proof))
+    done = [(t, job) for t, job in judged if t.outcomes()[0] == "cancelled"]
+    if done:
+        t, job = done[0]
+        raced = f"; {len(excuses)} found their job started (proved by a read)" if excuses else ""
+        return passed(
+            f"{len(done)} queued jobs cancelled and stayed cancelled (first: {job.request_id})"
+            + raced,
+            [t.replies[0].exchange, *[p.exchange for _, _, p in excuses[:2]]],
+            judged=len(judged),
+        )
+    t, job, proof = excuses[0]
+    return skipped(
+        "each queued job had started by the time its cancel arrived (allowed race): "
+        + excuse(job, proof)
+    )
 
 
 @check("cancel-in-progress", rule="cancel.in-progress")

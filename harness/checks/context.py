@@ -58,8 +58,15 @@ class CheckContext:
 
     # -- probes -------------------------------------------------------------------------
     def send(self, call: Call, *, token: Token | bool | None = True) -> Read:
-        """One raw call; recorded in the observations by the client's listener."""
-        reply = self.client.request(call, token=token)
+        """One raw call; recorded in the observations by the client's listener. A call with
+        any token but the run's own (none, a wrong one, the second tenant's) is marked so:
+        its answers are judged by the access rules, not as answers to the job's owner."""
+        first = len(self.obs.exchanges)
+        try:
+            reply = self.client.request(call, token=token)
+        finally:
+            if token is not True:
+                self.obs.mark_foreign(self.obs.exchanges[first:])
         return Read.of(call.endpoint, reply.exchange, reply.received_at)
 
     def probe(self, call: Call, *, token: Token | bool | None = True) -> Read:
@@ -74,8 +81,8 @@ class CheckContext:
             attempt += 1
             try:
                 read = self.send(call, token=token)
-            except TransportError:
-                if attempt >= PROBE_ATTEMPTS:
+            except TransportError as exc:
+                if attempt >= PROBE_ATTEMPTS or exc.timed_out:  # a hang: not four deadlines
                     raise
             else:
                 if read.http_status not in TRANSIENT_STATUSES or attempt >= PROBE_ATTEMPTS:

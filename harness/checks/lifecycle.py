@@ -34,7 +34,7 @@ def lifecycle_monotonic(ctx: CheckContext) -> Verdict:
     # the progression of the job seen in the most phases: its first read in each phase
     job = max(jobs, key=lambda j: len({r.phase for r in j.all_statuses if r.ok}))
     shown = sample((r for r in job.all_statuses if r.ok), key=lambda r: r.phase)
-    return passed(f"{count} status reads of {len(jobs)} jobs never went back", shown)
+    return passed(f"{count} status reads of {len(jobs)} jobs never went back", shown, judged=count)
 
 
 @check("terminal-stable", rule="lifecycle.terminal-stable")
@@ -60,7 +60,10 @@ def terminal_stable(ctx: CheckContext) -> Verdict:
     first_pair = next((p for p in pairs if p[1] is not p[0]), pairs[0])
     others = sample(pairs, key=lambda p: p[0].word)
     shown = [*first_pair, *(p[0] for p in others if p[0].word != first_pair[0].word)]
-    return passed(f"{checked} finished jobs re-read: terminal states stayed put", shown[:3])
+    count = sum(len(j.all_statuses) for j in _jobs(ctx) if j.terminal)
+    return passed(
+        f"{checked} finished jobs re-read: terminal states stayed put", shown[:3], judged=count
+    )
 
 
 @check("queue-position", rule="status.queue-position")
@@ -73,30 +76,50 @@ def queue_position(ctx: CheckContext) -> Verdict:
         if isinstance(pos, bool) or not isinstance(pos, int) or pos < 0:
             return failed(f"in_queue with queue_position {pos!r}", [read.exchange])
     shown = sample(queued, key=lambda r: r.body.get("queue_position"))
-    return passed(f"{len(queued)} in_queue reads carried an integer queue_position >= 0", shown)
+    return passed(
+        f"{len(queued)} in_queue reads carried an integer queue_position >= 0",
+        shown,
+        judged=len(queued),
+    )
 
 
 @check("queue-position-monotonic", rule="status.queue-position-monotonic")
 def queue_position_monotonic(ctx: CheckContext) -> Verdict:
-    pairs = 0
-    shown: list[Read] = []  # the first judged pair, or better the first where it went down
-    went_down = False
+    """Consecutive queued reads of each job; a pair with a submit of the run between its two
+    reads saw a job join behind the watched one (the situation that breaks this rule when a
+    server counts positions from the wrong end)."""
+    pairs, joins = 0, 0
+    shown: list[Read] = []  # the first judged pair, or better the first spanning a join
+    submits = [ctx.obs.order(r.exchange) for _, r in ctx.obs.submits if r.ok]
     for job in _jobs(ctx):
         reads = [r for r in job.statuses if r.phase is Phase.QUEUED]
         for before, after in itertools.pairwise(reads):
             a, b = before.body.get("queue_position"), after.body.get("queue_position")
-            if isinstance(a, int) and isinstance(b, int):
-                pairs += 1
-                if b > a:
-                    return failed(
-                        f"job {job.request_id}: queue_position grew {a} -> {b}",
-                        [before.exchange, after.exchange],
-                    )
-                if not shown or (b < a and not went_down):
-                    shown, went_down = [before, after], b < a
+            if not (isinstance(a, int) and isinstance(b, int)):
+                continue
+            pairs += 1
+            lo, hi = ctx.obs.order(before.exchange), ctx.obs.order(after.exchange)
+            joined = any(lo < n < hi for n in submits)
+            joins += joined
+            if b > a:
+                during = " while a job joined behind it" if joined else ""
+                return failed(
+                    f"job {job.request_id}: queue_position grew {a} -> {b}{during}",
+                    [before.exchange, after.exchange],
+                    judged=pairs,
+                )
+            if not shown or (joined and joins == 1):
+                shown = [before, after]
     if not pairs:
         return skipped("no job was read twice while in_queue")
-    return passed(f"{pairs} consecutive queued reads: queue_position never grew", shown)
+    note = (
+        f", {joins} of them across a job joining behind"
+        if joins
+        else (" (no job joined behind a watched one between two reads)")
+    )
+    return passed(
+        f"{pairs} consecutive queued reads: queue_position never grew{note}", shown, judged=pairs
+    )
 
 
 @check("result-while-pending", rule="result.while-pending")
@@ -110,7 +133,9 @@ def result_while_pending(ctx: CheckContext) -> Verdict:
     words = sorted({str(r.word) for r in reads})
     shown = sample(reads, key=lambda r: r.word)
     return passed(
-        f"{len(reads)} /result reads while pending answered 200 ({', '.join(words)})", shown
+        f"{len(reads)} /result reads while pending answered 200 ({', '.join(words)})",
+        shown,
+        judged=len(reads),
     )
 
 
@@ -121,19 +146,22 @@ def job_finishes(ctx: CheckContext) -> Verdict:
         return skipped("no job was created")
     lost = [j for j in jobs if j.lost]
     if lost:
-        ids = ", ".join(j.request_id for j in lost[:3])
+        ids = ", ".join(f"{j.request_id} ({j.reads} reads)" for j in lost[:3])
         last = [j.statuses[-1].exchange for j in lost if j.statuses]
         return failed(
-            f"{len(lost)} of {len(jobs)} jobs lost (not finished within "
+            f"{len(lost)} of {len(jobs)} jobs lost (still unfinished when read at or after "
             f"{ctx.obs.job_timeout:g}s): {ids}",
             last,
+            judged=len(jobs),
         )
     # each job's first terminal status read: the first job's, then one per terminal word
     ends = [
         next(r for r in j.all_statuses if r.ok and r.phase.terminal) for j in jobs if j.terminal
     ]
     shown = sample(ends, key=lambda r: r.word)
-    return passed(f"{len(jobs)} jobs finished within {ctx.obs.job_timeout:g}s", shown)
+    return passed(
+        f"{len(jobs)} jobs finished within {ctx.obs.job_timeout:g}s", shown, judged=len(jobs)
+    )
 
 
 @check("failed-job-shape", rule="result.failed-job")

@@ -114,11 +114,20 @@ class Observations:
 
     _order: dict[int, int] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _foreign: set[int] = field(default_factory=set, repr=False)
 
     def record(self, exchange: Exchange) -> None:
         with self._lock:  # aimed races record from several threads at once
             self._order[id(exchange)] = len(self.exchanges)
             self.exchanges.append(exchange)
+
+    def mark_foreign(self, exchanges: list[Exchange]) -> None:
+        """These calls carried another token than the run's own (or none)."""
+        self._foreign.update(id(e) for e in exchanges)
+
+    def own(self, exchange: Exchange) -> bool:
+        """Sent with the run's own token (a call to judge as the job owner's)."""
+        return id(exchange) not in self._foreign
 
     def order(self, exchange: Exchange) -> int:
         """When `exchange` was recorded, as its index (clocks may stand still; order does not).

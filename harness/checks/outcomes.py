@@ -20,7 +20,9 @@ __all__ = [
     "after",
     "ends_cancelled",
     "ends_normally",
+    "excuse",
     "judge_pair",
+    "started_proof",
     "tries",
     "void_note",
     "void_reason",
@@ -99,6 +101,41 @@ def ends_normally(job: JobRecord, t: CancelTry) -> Verdict | None:
     return None
 
 
+def _when(read: Read) -> str:
+    at = read.exchange.sent_at if read.exchange.sent_at is not None else read.at
+    return f"{read.endpoint} read sent at {at:.3f}"
+
+
+def started_proof(job: JobRecord, t: CancelTry) -> tuple[Read | None, Verdict | None]:
+    """A cancel aimed at a queued job answered not_cancellable: allowed only if the job had
+    started by then. (the read that proves it, None) or (None, the failure). The proof is the
+    first status read sent with or after the cancels: it must show the job running or
+    finished. A read there that still says in_queue refutes the excuse; no read at all leaves
+    it unproven, which is a failure too."""
+    reads = [r for r in [*t.concurrent, *after(job, t)] if r.ok and r.phase is not Phase.UNKNOWN]
+    if not reads:
+        return None, failed(
+            f"job {job.request_id}, seen {t.seen_before}, refused a cancel (not_cancellable) "
+            "and no later read shows it had started",
+            _evidence(t),
+        )
+    first = reads[0]
+    if first.phase is Phase.QUEUED:
+        return None, failed(
+            f"job {job.request_id}: a cancel answered not_cancellable, yet the {_when(first)} "
+            "after it still says in_queue (a queued job must be cancellable)",
+            _evidence(t, first),
+        )
+    if first.phase in _RAN:
+        return first, None
+    return None, None  # cancelled: `ends_normally` judges that contradiction
+
+
+def excuse(job: JobRecord, proof: Read) -> str:
+    """How a report names the exchange that proves a race."""
+    return f"job {job.request_id} had started: the {_when(proof)} says {proof.word}"
+
+
 def judge_pair(job: JobRecord, t: CancelTry) -> Verdict | None:
     """Cancels sent at once, with status reads alongside: None when the outcomes are allowed."""
     outcomes = t.outcomes()
@@ -130,4 +167,8 @@ def judge_pair(job: JobRecord, t: CancelTry) -> Verdict | None:
             "them said cancelled",
             _evidence(t, gone[0]),
         )
+    if t.seen_before == "in_queue":
+        _, refuted = started_proof(job, t)
+        if refuted is not None:
+            return refuted
     return ends_normally(job, t)

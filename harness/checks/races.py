@@ -7,7 +7,7 @@ what the job then does (see `outcomes`). The workload aims these tries; the chec
 from __future__ import annotations
 
 from harness.checks.context import CheckContext
-from harness.checks.outcomes import judge_pair, tries, void_note
+from harness.checks.outcomes import excuse, judge_pair, started_proof, tries, void_note
 from harness.checks.registry import Verdict, check, passed, skipped
 
 __all__: list[str] = []
@@ -23,10 +23,16 @@ def _judge(ctx: CheckContext, kind: str, none: str, what: str) -> Verdict:
             return verdict
     t, job = judged[0]
     seen = sorted({str(r.word) for r in t.concurrent if r.word})
+    why, shown = "", [r.exchange for r in t.replies]
+    if t.seen_before == "in_queue" and "cancelled" not in t.outcomes():
+        proof, _ = started_proof(job, t)  # judge_pair refuted a missing or queued proof
+        if proof is not None:
+            why, shown = f"; allowed race, {excuse(job, proof)}", [*shown, proof.exchange]
     return passed(
         f"{what}: outcomes {t.outcomes()}, reads sent with them {seen or 'none'}; job "
-        f"{job.request_id} then {job.last_word}{void_note(voided)}",
-        [r.exchange for r in t.replies],
+        f"{job.request_id} then {job.last_word}{why}{void_note(voided)}",
+        shown,
+        judged=len(judged),
     )
 
 

@@ -58,6 +58,7 @@ class Verdict:
     outcome: Outcome
     message: str
     evidence: tuple[Exchange, ...] = ()
+    judged: int | None = None  # answers this verdict judged (None: not counted)
 
 
 class HasExchange(Protocol):
@@ -102,20 +103,20 @@ def sample(
     return chosen
 
 
-def passed(message: str, evidence: Evidence = ()) -> Verdict:
-    return Verdict(Outcome.PASSED, message, _ev(evidence))
+def passed(message: str, evidence: Evidence = (), *, judged: int | None = None) -> Verdict:
+    return Verdict(Outcome.PASSED, message, _ev(evidence), judged)
 
 
-def failed(message: str, evidence: Evidence = ()) -> Verdict:
-    return Verdict(Outcome.FAILED, message, _ev(evidence))
+def failed(message: str, evidence: Evidence = (), *, judged: int | None = None) -> Verdict:
+    return Verdict(Outcome.FAILED, message, _ev(evidence), judged)
 
 
 def skipped(reason: str) -> Verdict:
     return Verdict(Outcome.SKIPPED, reason)
 
 
-def observed(message: str, evidence: Evidence = ()) -> Verdict:
-    return Verdict(Outcome.OBSERVED, message, _ev(evidence))
+def observed(message: str, evidence: Evidence = (), *, judged: int | None = None) -> Verdict:
+    return Verdict(Outcome.OBSERVED, message, _ev(evidence), judged)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class Finding:
     message: str
     evidence: tuple[Exchange, ...] = ()
     duration: float = 0.0
+    judged: int | None = None  # answers judged under this rule (None: not counted)
 
     @property
     def level(self) -> Level:
@@ -147,6 +149,7 @@ class Finding:
             "rule_text": self.rule.text,
             "message": self.message,
             "duration": round(self.duration, 4),
+            "judged": self.judged,
             "evidence": [e.to_dict() for e in self.evidence],
         }
 
@@ -170,7 +173,8 @@ class Check:
         outcome = verdict.outcome
         if self.level is Level.OBSERVE and outcome is Outcome.PASSED:
             outcome = Outcome.OBSERVED  # an OBSERVE rule records; it never passes or fails
-        return self.finding(outcome, verdict.message, verdict.evidence, time.monotonic() - start)
+        elapsed = time.monotonic() - start
+        return self.finding(outcome, verdict.message, verdict.evidence, elapsed, verdict.judged)
 
     def finding(
         self,
@@ -178,9 +182,10 @@ class Check:
         message: str,
         evidence: tuple[Exchange, ...] = (),
         duration: float = 0.0,
+        judged: int | None = None,
     ) -> Finding:
         """This check's finding with `outcome` (e.g. skipped when the run could not run it)."""
-        return Finding(self.id, self.rule, outcome, message, evidence, duration)
+        return Finding(self.id, self.rule, outcome, message, evidence, duration, judged)
 
 
 CHECKS: dict[str, Check] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness import schemas
-from harness.checks.context import CheckContext
+from harness.checks.context import TRANSIENT_STATUSES, CheckContext
 from harness.checks.observations import endpoint_of
 from harness.checks.registry import Verdict, check, failed, passed, sample, skipped
 from harness.client.vocabulary import RESULT_WORDS, STATUS_WORDS
@@ -22,6 +22,8 @@ _SUCCESS = {"submit": 200, "status": 200, "result": 200, "cancel": 202}
 
 @check("response-schema", rule="response.schema")
 def response_schema(ctx: CheckContext) -> Verdict:
+    """Every answer with its endpoint's success status, whatever its content type: a body that
+    is not JSON there breaks the shape (it is judged, never skipped)."""
     bad, judged = [], []
     problems: list[str] = []
     for ex in ctx.obs.api_exchanges():
@@ -32,44 +34,103 @@ def response_schema(ctx: CheckContext) -> Verdict:
         if ex.status_code != _SUCCESS[endpoint] and not redirect:
             continue
         judged.append(ex)
+        body = ex.response_json()
         if redirect:
             errors = [f"HTTP {ex.status_code}, a redirect where it answers {_SUCCESS[endpoint]}"]
+        elif body is None:
+            errors = [f"the body is not JSON ({_ctype(ex) or 'no content type'})"]
         else:
-            errors = schemas.validation_errors(_SCHEMA[endpoint], ex.response_json())
+            errors = schemas.validation_errors(_SCHEMA[endpoint], body)
         if errors:
             bad.append(ex)
             problems.append(f"{endpoint}: {errors[0]}")
     if not judged:
         return skipped("no successful API answer was seen")
     if bad:
-        return failed(f"{len(bad)} of {len(judged)} answers break their schema: {problems[0]}", bad)
+        return failed(
+            f"{len(bad)} of {len(judged)} answers break their schema: {problems[0]}",
+            bad,
+            judged=len(judged),
+        )
     shown = sample(judged, key=endpoint_of, limit=len(_SCHEMA))  # one per endpoint
-    return passed(f"{len(judged)} successful answers validate", shown)
+    return passed(f"{len(judged)} successful answers validate", shown, judged=len(judged))
+
+
+def _ctype(ex: Exchange) -> str:
+    return {k.lower(): v for k, v in ex.response_headers.items()}.get("content-type", "")
 
 
 @check("error-schema", rule="response.error-shape")
 def error_schema(ctx: CheckContext) -> Verdict:
+    """Every 4xx/5xx answer of the API, whatever its content type ("not now" answers aside:
+    a gateway's 429/502/503/504 is availability, judged by nothing but the transport count)."""
     bad, judged, problems = [], [], []
     for ex in ctx.obs.api_exchanges():
-        if ex.status_code is None or ex.status_code < 400:
+        if ex.status_code is None or ex.status_code < 400 or ex.status_code in TRANSIENT_STATUSES:
             continue
         body = ex.response_json()
-        if body is None:
-            continue  # not JSON at all: a SHOULD, judged by invalid-input-4xx-json
         judged.append(ex)
         errors = schemas.validation_errors("error-response", body)
         code = body.get("error_code") if isinstance(body, dict) else None
-        if not errors and str(code)[:3] != str(ex.status_code):
+        if body is None:
+            errors = [f"HTTP {ex.status_code} with a body that is not JSON ({_ctype(ex)})"]
+        elif not errors and str(code)[:3] != str(ex.status_code):
             errors = [f"error_code {code} does not start with HTTP status {ex.status_code}"]
         if errors:
             bad.append(ex)
             problems.append(errors[0])
     if not judged:
-        return skipped("no JSON error answer was seen")
+        return skipped("no error answer was seen")
     if bad:
-        return failed(f"{len(bad)} of {len(judged)} error bodies are wrong: {problems[0]}", bad)
+        return failed(
+            f"{len(bad)} of {len(judged)} error bodies are wrong: {problems[0]}",
+            bad,
+            judged=len(judged),
+        )
     shown = sample(judged, key=lambda e: e.status_code)  # one per error status
-    return passed(f"{len(judged)} error bodies validate, error_code matches the status", shown)
+    return passed(
+        f"{len(judged)} error bodies validate, error_code matches the status",
+        shown,
+        judged=len(judged),
+    )
+
+
+@check("known-request", rule="request.known-answered")
+def known_request(ctx: CheckContext) -> Verdict:
+    """Every status, result and cancel call about a job the server acknowledged, sent with the
+    run's own token: workload reads, re-reads, cancels, races, follow-up reads alike."""
+    known = set(ctx.obs.jobs)
+    judged, bad = [], []
+    for ex in ctx.obs.api_exchanges():
+        endpoint = endpoint_of(ex)
+        if endpoint in (None, "submit") or ex.status_code is None or not ctx.obs.own(ex):
+            continue
+        if _request_id(ex) not in known or ex.status_code in TRANSIENT_STATUSES:
+            continue
+        judged.append(ex)
+        if endpoint is not None and ex.status_code != _SUCCESS[endpoint]:
+            bad.append(ex)
+    if not judged:
+        return skipped("no call about an acknowledged job got an answer")
+    if bad:
+        first = bad[0]
+        return failed(
+            f"{len(bad)} of {len(judged)} calls about acknowledged jobs answered an error "
+            f"(first: {endpoint_of(first)} HTTP {first.status_code})",
+            bad,
+            judged=len(judged),
+        )
+    shown = sample(judged, key=endpoint_of)
+    return passed(
+        f"{len(judged)} calls about acknowledged jobs answered their success status",
+        shown,
+        judged=len(judged),
+    )
+
+
+def _request_id(ex: Exchange) -> str:
+    parts = ex.url.split("?", 1)[0].rstrip("/").split("/")
+    return parts[-2] if len(parts) >= 2 else ""
 
 
 @check("submit-fields", rule="submit.fields")
@@ -89,7 +150,11 @@ def submit_fields(ctx: CheckContext) -> Verdict:
             endpoint = name.removesuffix("_url")
             if f"/{rid}/{endpoint}" not in url:
                 return failed(f"{name} {url!r} does not name request {rid!r}", [ex])
-    return passed(f"{len(acks)} submit answers carry four consistent fields", sample(acks))
+    return passed(
+        f"{len(acks)} submit answers carry four consistent fields",
+        sample(acks),
+        judged=len(acks),
+    )
 
 
 @check("status-words", rule="status.words")
@@ -107,7 +172,11 @@ def status_words(ctx: CheckContext) -> Verdict:
     if not judged:
         return skipped("no status or result answer was seen")
     shown = sample(judged, key=lambda j: (j[0], str(j[1])))
-    return passed(f"{len(judged)} answers use documented words", [ex for _, _, ex in shown])
+    return passed(
+        f"{len(judged)} answers use documented words",
+        [ex for _, _, ex in shown],
+        judged=len(judged),
+    )
 
 
 @check("content-type-json", rule="response.content-type-json")
@@ -127,4 +196,4 @@ def content_type_json(ctx: CheckContext) -> Verdict:
             f"{len(bad)} of {len(judged)} JSON answers are not labelled application/json", bad
         )
     shown = sample(judged, key=endpoint_of, limit=len(_SCHEMA))  # one per endpoint
-    return passed(f"{len(judged)} JSON answers say application/json", shown)
+    return passed(f"{len(judged)} JSON answers say application/json", shown, judged=len(judged))

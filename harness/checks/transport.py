@@ -23,6 +23,8 @@ def _problem(exchange: Exchange) -> str | None:
         return "no answer"
     if exchange.status_code >= 500 or exchange.status_code == 429:
         return f"HTTP {exchange.status_code}"
+    if exchange.error:  # an answer the client cut: over its byte cap, or past its deadline
+        return f"cut ({exchange.error.split(':', 1)[0]})"
     return None
 
 

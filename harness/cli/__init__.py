@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "load": ("harness.cli.load", "measure queue latency, polling and cancel cost under load"),
     "job": ("harness.cli.job", "submit one job, follow it to the end, print its history"),
     "schemas": ("harness.cli.schemas", "list the JSON Schemas or validate a JSON file"),
+    "capacity": ("harness.cli.capacity", "find the highest rate meeting a p95 wait target"),
     "compare": ("harness.cli.compare", "compare two load reports: regressed or not"),
     "simulate": ("harness.cli.simulate", "simulate a GPU fleet: p95 queue wait, or GPUs needed"),
 }

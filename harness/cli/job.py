@@ -179,7 +179,8 @@ def run(args: argparse.Namespace) -> int:
         ) as client,
     ):
         outcome = _follow(client, submitted, _body(args, target.input_image_url), args)
-    _print(args, target.base_url, submitted.request_id, outcome)
+    if submitted.request_id is not None:  # no job, nothing to show but the reason
+        _print(args, target.base_url, submitted.request_id, outcome)
     if outcome.ended == "interrupted":
         return EXIT_INTERRUPTED
     if outcome.ended == "error":

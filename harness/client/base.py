@@ -100,14 +100,15 @@ class ClientSettings:
             request, error=f"{type(exc).__name__}: {why}", sent_at=sent, received_at=now
         )
         self.notify(exchange)
-        return self.failed(exchange)
+        return self.failed(exchange, timed_out=isinstance(exc, httpx.TimeoutException))
 
     @staticmethod
-    def failed(exchange: Exchange) -> TransportError:
+    def failed(exchange: Exchange, *, timed_out: bool) -> TransportError:
         return TransportError(
             f"{exchange.method} {exchange.url} failed: {exchange.error}",
             method=exchange.method,
             url=exchange.url,
+            timed_out=timed_out,
         )
 
     @staticmethod

@@ -81,8 +81,8 @@ class Body:
             return f"BodyTooLarge: answer over the {limit}-byte cap, cut (kept {len(self.content)})"
         if self.cut is Cut.DEADLINE:
             return (
-                f"ReadTimeout: answer not complete within the {timeout:g} s request deadline "
-                f"({self.received} bytes came)"
+                f"ReadTimeout: answer not complete within the {round(timeout, 2):g} s "
+                f"request deadline ({self.received} bytes came)"
             )
         return None
 

@@ -93,7 +93,7 @@ def request_flow(
         )
         client.notify(exchange)
         if body.cut is Cut.DEADLINE:
-            raise client.failed(exchange)  # a trickle: no complete answer, and no time left
+            raise client.failed(exchange, timed_out=True)  # a trickle, and no time left
         status = outcome.response.status_code
         retry_after = outcome.response.headers.get("retry-after")
         pause = _retry_pause(
@@ -146,8 +146,9 @@ def wait_flow(
         yield Sleep(pause)
         sent = client.now()
         left = max(waiter.deadline - sent, MIN_POLL_SECONDS)
+        budget = min(left, client.bounds.request_timeout)
         try:
-            reply = yield from request_flow(client, http, call, timeout=min(left, _budget(client)))
+            reply = yield from request_flow(client, http, call, timeout=budget)
         except TransportError as exc:  # retries exhausted: note it, keep polling till deadline
             waiter.record(client.poll_of(exc, sent, client.now()))
             continue
@@ -157,10 +158,6 @@ def wait_flow(
     if not history.terminal and raise_on_timeout:
         raise JobTimeout(history.request_id, timeout, history)
     return history
-
-
-def _budget(client: ClientSettings) -> float:
-    return client.bounds.request_timeout
 
 
 def new_history(client: ClientSettings, history: History | str) -> History:

@@ -154,7 +154,7 @@ def _received(request: httpx.Request, streamed: httpx.Response, body: Body) -> R
     response = httpx.Response(
         streamed.status_code,
         headers=headers,
-        content=scrub_bytes(body.content),
+        content=scrub_bytes(body.content, clipped=not body.whole),
         request=request,
         extensions={"http_version": streamed.extensions.get("http_version", b"HTTP/1.1")},
     )

@@ -86,7 +86,34 @@ class RunResult:
             "interrupted": self.interrupted,
             "exit_code": self.exit_code,
             "gpu_time": None if self.cost is None else self.cost.to_dict(),
+            "coverage": self.coverage(),
         }
+
+    def coverage(self) -> dict[str, Any]:
+        """Per rule of the table: what the run made of it (the outcome of its checks, answers
+        judged, and for a rule not exercised, why)."""
+        rules: dict[str, dict[str, Any]] = {}
+        for f in self.findings:
+            entry = rules.setdefault(
+                f.rule.id, {"level": str(f.level), "checks": [], "judged": 0, "outcome": None}
+            )
+            entry["checks"].append(f.check_id)
+            entry["judged"] += f.judged or 0
+            entry["outcome"] = _worse(entry["outcome"], f.outcome)
+            if f.outcome is Outcome.SKIPPED:
+                entry["reason"] = f.message
+        for entry in rules.values():
+            entry["outcome"] = str(entry["outcome"])
+        exercised = [r for r, e in rules.items() if e["outcome"] != str(Outcome.SKIPPED)]
+        return {"exercised": len(exercised), "rules": len(rules), "by_rule": rules}
+
+
+_SEVERITY = (Outcome.FAILED, Outcome.SKIPPED, Outcome.OBSERVED, Outcome.PASSED)
+
+
+def _worse(a: Outcome | None, b: Outcome) -> Outcome:
+    """The outcome a rule gets from two of its checks: a failure wins, then a skip."""
+    return b if a is None or _SEVERITY.index(b) < _SEVERITY.index(a) else a
 
 
 @dataclass(frozen=True)

@@ -192,10 +192,12 @@ class Workload:
             entry.cancel = "/".join(outcomes) if outcomes else attempt.void or "no outcome"
         if attempt.void is not None:
             self.ctx.obs.note(f"{kind} cancel of {job.request_id} void: {attempt.void}")
-        self._poll(job)
-        if "cancelled" in attempt.outcomes():
-            # Said cancelled: the read just sent shows whether it is. Reading on would only
-            # wait for a job that should not run (and call it lost when it does not finish).
+        after = self._poll(job)
+        refused_queued = job.spare and after is not None and after.phase is Phase.QUEUED
+        if "cancelled" in attempt.outcomes() or refused_queued:
+            # Said cancelled, or a costly job's cancel refused while it still queues: the read
+            # just sent is the evidence. Reading on would only wait for a job that should not
+            # run (and call it lost when it does not finish).
             self.schedule.remove(job.request_id)
         return attempt
 

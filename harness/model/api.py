@@ -115,6 +115,8 @@ class ApiModel:
         return replace(answer, headers=(*answer.headers, ("allow", allowed)))
 
     def _not_found(self, what: str) -> HttpResponse:
+        if "unknown_request_text" in self.faults and what == "request":
+            return HttpResponse(404, (("content-type", "text/plain"),), b"not found")
         if "unknown_request_500" in self.faults:
             return self._error(500, 1, f"{what} not found")
         if "unknown_request_400" in self.faults:
@@ -238,11 +240,16 @@ class ApiModel:
             unstable = state == "completed" and "terminal_unstable" in faults
             if unstable and job.bump("terminal") % 2 == 0:
                 state = "in_progress"
+            forget = state == "in_progress" and "forget_running" in faults
+            if forget and job.bump("forget") % 2 == 0:
+                return self._not_found("request")
         payload: dict[str, Any] = {"request_id": job.request_id, "status": state}
         if state == "in_queue" and "missing_queue_position" not in faults:
             position = self.sim.position(job) if job.state == "queued" else 0
             if "queue_position_grows" in faults:
                 position += job.reads.get("status", 0)
+            if "queue_position_from_tail" in faults and job.state == "queued":
+                position = len(self.sim.queue) - 1 - position
             payload["queue_position"] = position
         if state == "in_progress" and "wrong_status_word" in faults:
             payload["status"] = "running"
@@ -272,6 +279,8 @@ class ApiModel:
         faults = self.faults
         if job.state == "queued" and "lose_cancel" in faults:
             cancelled = True  # says so, but the job stays queued and will run
+        elif job.state == "queued" and "refuse_queued_cancel" in faults:
+            cancelled = False  # refused, and the job stays queued
         elif job.state == "queued" or (job.state == "running" and "cancel_in_progress" in faults):
             cancelled = self.sim.cancel(job, self.clock.now())
         else:
@@ -286,6 +295,8 @@ class ApiModel:
         }
         if "malformed_cancel_response" in faults:
             del payload["outcome"]
+        if "cancel_text_body" in faults:
+            return HttpResponse(202, (("content-type", "text/plain"),), b"accepted")
         return self._json(202, payload)
 
     # -- files ---------------------------------------------------------------------------

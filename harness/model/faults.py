@@ -89,6 +89,7 @@ FAULTS: dict[str, Fault] = {
             "error_body_not_json",
             "error answers have a text/plain body",
             "input.invalid-4xx-json",
+            also=("response.error-shape",),  # a text body carries no error_code either
         ),
         _f(
             "bad_error_code",
@@ -142,6 +143,7 @@ FAULTS: dict[str, Fault] = {
             "cancel.finished",
             "cancel.race",
             "cancel.at-start",
+            also=("request.known-answered",),  # a 409 about a job it acknowledged
         ),
         _f(
             "wrong_status_word",
@@ -175,6 +177,7 @@ FAULTS: dict[str, Fault] = {
             "result_404_while_pending",
             "/result answers 404 until the job is finished",
             "result.while-pending",
+            also=("request.known-answered",),  # a 404 about a job it acknowledged
         ),
         _f(
             "wrong_image_format",
@@ -195,6 +198,35 @@ FAULTS: dict[str, Fault] = {
             "response.content-type-json",
         ),
         _f("lose_jobs", "every 3rd job stays in_progress forever", "lifecycle.job-finishes"),
+        # Faults of issue 9: each shows only to a run that judges every answer, asks for
+        # evidence before excusing an outcome, or makes a job join behind a watched one.
+        _f(
+            "forget_running",
+            "/status of a job in progress answers 404 on every 2nd read",
+            "request.known-answered",
+        ),
+        _f(
+            "refuse_queued_cancel",
+            "a queued job's cancel answers not_cancellable and the job stays queued",
+            "cancel.queued",
+            "cancel.race",
+        ),
+        _f(
+            "queue_position_from_tail",
+            "queue_position counts the jobs behind a queued job (it grows as jobs join)",
+            "status.queue-position-monotonic",
+        ),
+        _f(
+            "cancel_text_body",
+            "the cancel's 202 answer is plain text, not JSON",
+            "response.schema",
+            also=(*_CANCEL_RULES, "response.content-type-json"),
+        ),
+        _f(
+            "unknown_request_text",
+            "an unknown request id gets 404 with a text/plain body",
+            "response.error-shape",
+        ),
         _op("error_rate", "fraction P of answers replaced by 503 JSON errors (no job created)"),
         _op("slow", "every answer delayed by S seconds"),
         _op("drop_rate", "fraction P of requests processed, then the connection closed unanswered"),

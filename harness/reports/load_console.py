@@ -18,6 +18,8 @@ from harness.reports.load_format import (
 
 __all__ = ["print_summary"]
 
+_VERDICT = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]",
+            "inconclusive": "[yellow]inconclusive[/yellow]"}  # fmt: skip
 _SHOWN = ("queue_wait", "run_time", "end_to_end", "detection_delay", "polls_per_job")
 
 
@@ -32,7 +34,7 @@ def _accounting(report: LoadReport) -> Table:
 
 def _slos(report: LoadReport) -> Table:
     table = Table(title="SLO verdicts", title_justify="left")
-    for name in ("SLO", "scenario", "measured", "verdict", "why"):
+    for name in ("SLO", "scenario", "measured", "verdict", "how it was judged"):
         table.add_column(name)
     for v in report.slos:
         measured = DASH if v.actual is None else in_unit(v.actual, v.unit)

@@ -30,7 +30,8 @@ def capacity_rows(cap: CapacityEstimate) -> list[tuple[str, str]]:
     rows = [
         ("highest rate keeping p95 queue wait under the target", fmt.rate(cap.max_rate_for_target)),
         ("target p95 queue wait", fmt.seconds(cap.target_p95_queue_wait)),
-        ("servers (parallel jobs)", f"{servers}, from {cap.servers_from}"),
+        ("servers (parallel jobs)", servers),
+        ("servers estimated from", cap.servers_from or fmt.DASH),
         ("saturation rate, predicted", fmt.rate(cap.saturation_rate_predicted)),
         ("mean service time", fmt.seconds(cap.mean_service_time)),
         ("service time variability (CV²)", fmt.number(cap.cv2_service_time)),

@@ -71,7 +71,7 @@ def simulated_measure(fleet, law, poll: float):
         else:
             run = simulate(fleet, law, Arrivals("poisson", rate), jobs, seed)
         seen = observe(run, poll, seed=seed)
-        known = [s for s in seen.services if s is not None]
-        return Batch(rate, seen.spans, known, jobs, seconds=float(run.finish.max()))
+        runs = [s.finished.minus(s.started) for s in seen.spans]
+        return Batch(rate, seen.spans, runs, jobs, seconds=float(run.finish.max()))
 
     return measure

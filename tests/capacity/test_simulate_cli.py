@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -55,7 +56,6 @@ def test_gpus_for_a_target_and_a_target_no_fleet_meets(tmp_path, capsys):
         (["--rate", "1", "--workers", "2", "--service-cv", "-1"], "CV"),
         (["--workers", "2", "--arrivals", "replay"], "needs --from-report"),
         (["--workers", "2", "--from-report", "nowhere.json"], "not a load report"),
-        (["--rate", "1", "--workers", "2", "--report", "no/such/dir/r.json"], "no such directory"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
@@ -64,6 +64,16 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):
     assert message in err
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_an_unwritable_report_is_refused_before_simulating(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["simulate", "--rate", "1", "--workers", "2", "--report",
+                 str(blocker / "r.json")]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "--report" in err
+    assert "simulate:" not in capsys.readouterr().out
 
 
 def _job(i: int, submit: float, run: tuple[float, float] | None, outcome="completed"):
@@ -97,3 +107,26 @@ def test_from_a_load_report_resamples_its_run_times_and_replays_its_arrivals(tmp
     empty.write_text(json.dumps({"scenarios": {"x": {"jobs": [_job(1, 1.0, None, "lost")]}}}))
     assert main(["simulate", "--from-report", str(empty), "--workers", "1"]) == 2
     assert "fewer than 2 completed jobs" in capsys.readouterr().err
+
+
+def test_the_simulated_jobs_as_a_live_runs_report(tmp_path):
+    from jsonschema import Draft202012Validator
+
+    load, html = tmp_path / "load.json", tmp_path / "load.html"
+    code = main(["simulate", "--rate", "3", "--workers", "4", "--mean-service", "1",
+                 "--jobs", "3000", "--report-jobs", "800", "--load-report", str(load),
+                 "--html", str(html)])  # fmt: skip
+    assert code == 0
+    data = json.loads(load.read_text())
+    schema = json.loads(
+        (Path(__file__).resolve().parents[2] / "schemas" / "load-report.schema.json").read_text()
+    )
+    errors = sorted(Draft202012Validator(schema).iter_errors(data), key=str)
+    assert not errors, [e.message for e in errors[:3]]
+    section = data["scenarios"]["simulated"]
+    assert section["accounting"]["submitted"] == 800
+    assert len(section["jobs"]) == 800
+    cap = section["capacity"]
+    assert cap["kind"] == "estimate"
+    assert cap["servers"] == data["capacity"][0]["servers"]
+    assert "simulated" in html.read_text()

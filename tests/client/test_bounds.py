@@ -12,13 +12,17 @@ import tracemalloc
 from collections.abc import Iterator
 
 import anyio
+import httpx
 import pytest
+import respx
 
+from harness.checks.transport import transport_counts
 from harness.client import AsyncClient, Client, FixedInterval, RetryPolicy
 from harness.client.bounds import Bounds, Cut, read_capped
 from harness.client.transport import bounded_http_client
 from harness.emulator import EmulatorServer
 from harness.errors import ApiError, SchemaViolation, TransportError
+from harness.evidence import Exchange
 from harness.model import ModelConfig, ServiceTimes
 from tests.hostile.servers import HostileServer
 
@@ -111,8 +115,11 @@ def test_a_hanging_read_is_tried_once_within_its_deadline(emulator: EmulatorServ
     ):
         seen: list[object] = []
         client.listeners.append(seen.append)
-        with pytest.raises(TransportError, match=r"no answer within the 0\.5 s request deadline"):
+        with pytest.raises(
+            TransportError, match=r"no answer within the 0\.5 s request deadline"
+        ) as caught:
             client.status(rid)
+        assert caught.value.timed_out
         # a retry would get a fresh 0.5 s deadline: the four tries would take 2 s
         assert bad.requests(f"/v1/requests/{rid}/status") == 1
         assert len(seen) == 1
@@ -156,7 +163,7 @@ def test_an_oversized_answer_is_cut_at_the_cap_and_judged(
         HostileServer(fault, emulator) as bad,
         Client(bad.base_url, TOKEN, bounds=Bounds(max_body_bytes=256 * 1024)) as client,
     ):
-        seen: list[object] = []
+        seen: list[Exchange] = []
         client.listeners.append(seen.append)
         tracemalloc.start()
         try:
@@ -170,6 +177,8 @@ def test_an_oversized_answer_is_cut_at_the_cap_and_judged(
     assert exchange.status_code == 200
     assert (exchange.error or "").startswith("BodyTooLarge: answer over the 262144-byte cap")
     assert len(exchange.response_body) < 4100  # evidence keeps a clipped copy
+    # and the transport check reports it beside the lost calls
+    assert transport_counts(seen) == {"status": {"cut (BodyTooLarge)": 1}}
 
 
 @pytest.mark.live
@@ -212,3 +221,23 @@ def test_chunks_of_reads_a_file_like_body_to_its_end() -> None:
     assert list(chunks_of(stream.read, 4)) == [b"xxxx", b"xxxx", b"xx"]
     capped = read_capped(chunks_of(io.BytesIO(b"y" * 100).read, 8), 20, 1e9, Ticks())
     assert (capped.content, capped.cut) == (b"y" * 20, Cut.CAP)
+
+
+@pytest.mark.parametrize(
+    ("failure", "sends"),
+    [(httpx.ReadTimeout("hung"), 1), (httpx.ConnectError("refused"), 4)],
+)
+def test_a_probe_is_not_resent_after_its_deadline_was_spent(failure: Exception, sends: int) -> None:
+    """Probes are re-sent on no answer, but a hang already spent a whole deadline."""
+    from harness.checks import CheckContext, JobLedger, Observations
+    from harness.client import Call
+    from harness.clock import VirtualClock
+
+    with respx.mock(base_url="https://api.test") as mock, httpx.Client() as http:
+        route = mock.post("/v1/requests/r1/cancel").mock(side_effect=failure)
+        client = Client("https://api.test", TOKEN, http=http, clock=VirtualClock())
+        ctx = CheckContext(Observations(), client, JobLedger(1), "https://img.test/a.png")
+        with pytest.raises(TransportError) as caught:
+            ctx.probe(Call.on_request("cancel", "r1"))
+    assert caught.value.timed_out is isinstance(failure, httpx.TimeoutException)
+    assert route.call_count == sends

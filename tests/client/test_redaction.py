@@ -60,6 +60,9 @@ def test_short_values_are_not_registered() -> None:
 
 def test_bytes_are_scrubbed_too() -> None:
     assert SECRET.encode() not in scrub_bytes(b'{"echo": "' + SECRET.encode() + b'"}')
+    cut = b'{"echo": "' + SECRET[:9].encode()
+    assert SECRET[:9].encode() not in scrub_bytes(cut, clipped=True)
+    assert scrub_bytes(cut) == cut
 
 
 def test_error_messages_are_scrubbed_where_they_are_made() -> None:

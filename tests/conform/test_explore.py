@@ -97,3 +97,26 @@ def test_a_cancelled_job_must_read_cancelled_forever() -> None:
     assert "had been read" in str(judge_cancel(refused, 202, {"outcome": "cancelled"}))
     assert "outcome" in str(judge_cancel(refused, 202, {"outcome": "maybe"}))
     assert "JSON object" in str(judge_read(refused, "status", 200, "text"))
+
+
+@pytest.mark.live
+def test_against_a_live_server_within_the_job_budget() -> None:
+    from functools import partial
+
+    from harness.conform.explore import live_session
+    from harness.emulator import EmulatorServer
+    from harness.model import FaultSet, ModelConfig, ServiceTimes
+    from harness.secrets import Token
+
+    config = ModelConfig(workers=1, times=ServiceTimes(time_per_step=0.01, jitter_sigma=0.0))
+    for faults, broken in (((), False), (("unknown_request_500",), True)):
+        with EmulatorServer(config, FaultSet.parse(faults)) as server:
+            tokens = [Token(t) for t in config.tokens]
+            session = partial(live_session, server.base_url, tokens, server.sample_url(), (0.02,))
+            result = explore(session, budget=6, examples=20, steps=8)
+            truth = server.ground_truth()
+        assert result.jobs_created <= 6
+        assert len(truth) <= 6  # the budget holds on the server's own count too
+        assert (result.problem is not None) is broken, result.problem
+        # every job a sequence left behind was cancelled or had finished
+        assert all(j["state"] != "queued" for j in truth) or broken

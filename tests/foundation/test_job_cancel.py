@@ -135,7 +135,9 @@ def test_ctrl_c_before_the_submit_leaves_nothing_to_cancel(
 ) -> None:
     monkeypatch.setattr(Client, "submit_timed", _interrupt)
     assert main(_job(emulator)) == 130
-    assert "before the submit was answered" in capsys.readouterr().err
+    out = capsys.readouterr()
+    assert "before the submit was answered" in out.err
+    assert out.out == ""  # no job, no report of one
     assert emulator.submits == 0
 
 

@@ -80,8 +80,9 @@ def test_job_command_against_a_dead_port_is_one_line_exit_2(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code = main(["job", "--base-url", f"http://127.0.0.1:{free_port()}", "--token", "sekrit"])
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert code == 2
+    assert out == ""
     assert err.count("\n") == 1
     assert "sekrit" not in err
     assert "Traceback" not in err

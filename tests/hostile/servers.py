@@ -11,6 +11,7 @@ import contextlib
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -66,6 +67,7 @@ class HostileServer:
         self.stopping = threading.Event()
         self.seen: list[str] = []  # the path of every request, in order
         self.trickle_seconds = 1.0  # between two bytes of a trickled answer
+        self.first_request_at: float | None = None  # time.monotonic() of the first request
         self.upstream = httpx.Client(base_url=emulator.base_url, timeout=30)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.hostile = self
@@ -92,6 +94,8 @@ class HostileServer:
 
     def answer(self, handler: _Handler, body: bytes) -> None:
         path = urlsplit(handler.path).path
+        if self.first_request_at is None:
+            self.first_request_at = time.monotonic()
         self.seen.append(path)
         if path == "/cdn":
             target = parse_qs(urlsplit(handler.path).query)["to"][0]

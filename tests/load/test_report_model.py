@@ -14,12 +14,12 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from harness.load.measure.accounting import AccountingError
-from harness.load.measure.quantiles import median, quantile, rank
 from harness.load.measure.slo import parse_slo
 from harness.load.run.report import Truth, build_report
 from harness.load.run.report_model import REPORT_VERSION, LoadReport, to_plain
 from harness.load.run.report_schema import report_schema
 from harness.reports.load_json import report_data, write_json
+from tests.load.report_schema import validate_report
 from tests.load.simulated import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,9 +47,7 @@ def report() -> LoadReport:
 
 
 def validate(data: object) -> None:
-    schema = json.loads(SCHEMA_PATH.read_text())
-    errors = sorted(Draft202012Validator(schema).iter_errors(data), key=str)
-    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
+    validate_report(data)
 
 
 def test_the_committed_schema_is_the_models_schema():
@@ -164,43 +162,6 @@ def test_to_plain_writes_no_infinity_and_refuses_unknown_types():
     assert to_plain({"a": math.inf, "b": (1, 2.5)}) == {"a": None, "b": [1, 2.5]}
     with pytest.raises(TypeError, match="not report data"):
         to_plain(object())
-
-
-@pytest.mark.parametrize(
-    ("values", "q", "expected"),
-    [
-        ([1, 2, 3, 4], 0.5, 2),  # rank floor(2 + 0.5) = 2: a value that occurred
-        ([1, 2, 3, 4, 5], 0.5, 3),
-        (list(range(1, 101)), 0.95, 95),
-        (list(range(1, 21)), 0.95, 19),  # floor(19 + .5) = 19
-        ([5, 1, 3], 0.0, 1),
-        ([5, 1, 3], 1.0, 5),
-        ([7], 0.99, 7),
-        ([1, 2], 0.75, 2),  # floor(1.5 + .5) = 2
-        ([1, 2, 3, 4], 0.6, 2),  # floor(2.4 + .5) = 2
-        ([1, 2, 3, 4], 0.65, 3),  # floor(2.6 + .5) = 3
-    ],
-)
-def test_one_quantile_rule(values, q, expected):
-    assert quantile(values, q) == expected
-
-
-def test_the_rule_is_hdr_histograms_rule_and_refuses_nonsense():
-    from harness.load.measure.histograms import MetricHistograms
-
-    hists = MetricHistograms()
-    values = [0.001 * k for k in range(1, 41)]
-    for v in values:
-        hists.record("queue_wait", v)
-    summary = hists.summary("queue_wait")
-    assert summary is not None
-    assert summary.p95 == pytest.approx(quantile(values, 0.95), rel=1e-3)
-    assert summary.p50 == pytest.approx(median(values), rel=1e-3)
-    assert rank(0.5, 1) == 1
-    assert rank(0.0, 10) == 1
-    for bad in ((0.5, 0), (1.5, 3), (-0.1, 3)):
-        with pytest.raises(ValueError):  # noqa: PT011
-            rank(*bad)
 
 
 def test_run_modules_do_not_import_locust():

@@ -13,6 +13,7 @@ from harness.clock import VirtualClock
 from harness.load.measure.jobs import JobRecord
 from harness.load.measure.results import RunResults
 from harness.load.measure.server_times import (
+    ClockOffset,
     Unparseable,
     compare_job,
     server_times_line,
@@ -169,3 +170,53 @@ def test_the_flow_records_the_stamps_raw_and_parsed_and_they_agree(skew):
     assert back.server_created_at == rec.server_created_at
     assert back.server_end_to_end == rec.server_end_to_end
     assert rec.to_dict()["server_end_to_end"] == pytest.approx(3.0, abs=0.001)
+
+
+def test_section_and_line_figure_by_figure():
+    # created_at 1, 2, 3 and 4 ms after each submit's midpoint (T0 + 1 ms)
+    records = [
+        _record("a", (1.0, 1.2), _iso(T0 + 0.002), _iso(T0 + 1.1)),
+        _record("b", (1.0, 1.2), _iso(T0 + 0.003), _iso(T0 + 1.5)),
+        _record("c", (1.0, 1.2), _iso(T0 + 0.004), _iso(T0 + 2.0)),
+        _record("d", (2.0, 2.4), _iso(T0 + 0.005), _iso(T0 + 2.205)),
+    ]
+    section = server_times_section(records)
+    assert [e.request_id for e in section.outside_examples] == ["c", "b"]  # farthest first
+    far = section.outside_examples[0].to_dict()
+    assert set(far) == {"request_id", "server_end_to_end", "client_lower", "client_upper",
+                        "resolution", "outside_by"}  # fmt: skip
+    assert far["request_id"] == "c"
+    assert (far["client_lower"], far["client_upper"]) == (1.0, 1.2)
+    assert far["server_end_to_end"] == pytest.approx(1.996)
+    assert far["resolution"] == pytest.approx(0.001, abs=1e-9)
+    assert far["outside_by"] == pytest.approx(0.796)
+    off = section.clock_offset
+    assert off.jobs == 4
+    assert off.median == pytest.approx(0.002, abs=1e-6)
+    assert off.min == pytest.approx(0.001, abs=1e-6)
+    assert off.max == pytest.approx(0.004, abs=1e-6)
+    assert off.spread == pytest.approx(0.003, abs=1e-6)
+    assert off.median_half_rtt == pytest.approx(0.001, abs=1e-6)
+    e2e = section.end_to_end
+    assert e2e is not None
+    assert (e2e.server_p50, e2e.server_p95) == (pytest.approx(1.497), pytest.approx(2.2))
+    assert (e2e.client_p50, e2e.client_p95) == (pytest.approx(1.1), pytest.approx(2.2))
+    assert server_times_line(section) == (
+        "server timestamps: server end-to-end within client bounds 2/4 (±0.001s resolution), "
+        "outside 2 (c, b); clock offset (server - client) median +2.0 ms [+1.0, +4.0] "
+        "(±1.0 ms submit half-RTT); created_at format iso8601_utc_z=4"
+    )
+
+
+def test_results_read_but_nothing_to_compare():
+    rec = _record("x", (1.0, 1.2), "tuesday", "wednesday")
+    rec.intervals = {}
+    section = server_times_section([rec])
+    assert (section.results_read, section.compared, section.resolution) == (1, 0, None)
+    assert section.end_to_end is None
+    assert section.clock_offset == ClockOffset()
+    assert section.unparseable == 2
+    assert server_times_line(section) == (
+        "server timestamps: no job had both server stamps parsed and a client end-to-end "
+        "interval; 2 stamps unparseable (kept raw); created_at format other=1"
+    )

@@ -120,3 +120,26 @@ def test_the_registry_names_every_scenario_once():
     with pytest.raises(ValueError, match="unknown scenario"):
         scenario("soak")
     assert LoadSettings(scenario="all").scenarios == list(SCENARIOS)
+
+
+def test_every_locustfile_is_a_registry_entry_and_exports_its_user():
+    """`locust -f locustfiles/X.py`: each file the registry names exists and exports the user
+    class the registry names (read with ast: importing it would patch this process)."""
+    import ast
+    from pathlib import Path
+
+    from harness.load.run.runner import LOCUSTFILES
+
+    folder = Path(__file__).resolve().parents[2] / "locustfiles"
+    assert {s.locustfile for s in SCENARIOS.values()} == {p.name for p in folder.glob("*.py")}
+    for name, entry in SCENARIOS.items():
+        tree = ast.parse((folder / entry.locustfile).read_text())
+        module, cls = entry.user_class.split(":")
+        imported = [
+            (node.module, alias.name)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        ]
+        assert (module, cls) in imported, name
+        assert LOCUSTFILES[name] == entry.user_class

@@ -20,6 +20,7 @@ from typing import Any
 from harness.load.measure.accounting import Bucket
 from harness.load.measure.jobs import JobRecord
 from harness.load.measure.metrics import metrics_of
+from harness.load.measure.quantiles import quantile
 from harness.load.measure.verdicts import Side, classify
 
 __all__ = [
@@ -59,12 +60,11 @@ def job_interval(rec: JobRecord, metric: str) -> tuple[float, float] | None:
 
 
 def nearest_rank(values: Sequence[float], percentile: float) -> float:
-    """The smallest value with at least `percentile`% of values at or below it (inf allowed)."""
+    """The smallest value with at least `percentile`% of values at or below it (inf allowed):
+    the project's one quantile rule (`quantiles`)."""
     if not values:
         raise ValueError("no values")
-    ordered = sorted(values)
-    rank = math.ceil(percentile / 100.0 * len(ordered))
-    return ordered[min(len(ordered), max(1, rank)) - 1]
+    return quantile(values, percentile / 100.0)
 
 
 def honest_percentiles(records: Sequence[JobRecord], metric: str) -> dict[str, Any] | None:

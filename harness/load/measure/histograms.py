@@ -12,6 +12,7 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from harness.load.measure.metrics import unit_of
+from harness.load.measure.quantiles import hdr_percentile
 
 __all__ = ["PERCENTILES", "MetricHistograms", "Summary", "unit_of"]
 
@@ -79,7 +80,11 @@ class MetricHistograms:
         if hist is None or hist.get_total_count() == 0:
             return None
         scale = 1.0 if unit_of(metric) == "count" else 1e-6
-        values = [hist.get_value_at_percentile(p) * scale for p in PERCENTILES]
+        total = int(hist.get_total_count())
+        values = [
+            hist.get_value_at_percentile(hdr_percentile(p / 100, total)) * scale
+            for p in PERCENTILES
+        ]
         return Summary(
             count=int(hist.get_total_count()),
             p50=values[0],

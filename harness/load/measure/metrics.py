@@ -55,7 +55,7 @@ COUNTS = ("submitted", *(b.value for b in Bucket), "violations")
 
 def unit_of(metric: str) -> str:
     """'s' for durations, 'count' for everything counted; `metric|policy` keys too."""
-    known = METRICS.get(metric.split("|", 1)[0])
+    known = METRICS.get(metric.partition("|")[0])
     return "s" if known is None else known.unit
 
 

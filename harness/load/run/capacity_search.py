@@ -44,10 +44,14 @@ class Batch:
 
     rate: float
     spans: list[Span]
-    run_times: list[float]  # completed jobs' run-time point values
+    runs: list[Interval]  # completed jobs' run times, as the polls bound them
     submitted: int
     failed: int = 0  # refused, failed or never finished
     seconds: float = 0.0
+
+    @property
+    def run_times(self) -> list[float]:
+        return [r.point for r in self.runs]
 
 
 def _waits(batch: Batch, warmup: int) -> list[Interval]:
@@ -109,6 +113,8 @@ class SearchPlan:
     tolerance: float = 0.05  # stop bisecting when (high - low) / low is under this
     warmup: int = 8  # a step's first jobs meet an empty queue: not judged
     growth: float = 1.5  # bracket steps multiply or divide the rate by this
+    confidence: float = 0.9  # a step judged with less is extended (more jobs, pooled)...
+    extensions: int = 2  # ...at most this many times
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -150,19 +156,32 @@ class SearchState:
         return sum(b.seconds for b in self.batches)
 
     @property
-    def gpu_seconds(self) -> float:
-        return sum(sum(b.run_times) for b in self.batches)
+    def gpu_seconds(self) -> tuple[float, float, float]:
+        """GPU time the search cost: (point, lower, upper) over the completed jobs."""
+        runs = [r for b in self.batches for r in b.runs]
+        return (sum(r.point for r in runs), sum(r.lower for r in runs), sum(r.upper for r in runs))
 
-    def fits(self, jobs: int, rate: float) -> bool:
-        """Would a batch of `jobs` at `rate` stay inside both budgets (drain included)?"""
+    def fits(self, jobs: int, rate: float) -> str:
+        """Why a batch of `jobs` at `rate` would break a budget (drain included); "" if not."""
         if self.jobs + jobs > self.plan.max_jobs:
-            self.stopped = f"--max-jobs {self.plan.max_jobs} would be exceeded"
-            return False
+            return f"--max-jobs {self.plan.max_jobs} would be exceeded"
         drain = 3 * (self.mean_service or 0.0) + 1.0
         if self.seconds + jobs / rate + drain > self.plan.time_budget:
-            self.stopped = f"the time budget ({self.plan.time_budget:g}s) would be exceeded"
-            return False
-        return True
+            return f"the time budget ({self.plan.time_budget:g}s) would be exceeded"
+        return ""
+
+    def waits_at(self, rate: float) -> list[Interval]:
+        """Every judged wait measured at `rate`, over all its batches."""
+        return [w for b in self.batches if b.rate == rate for w in _waits(b, self.plan.warmup)]
+
+    def latest(self) -> dict[float, Step]:
+        """Each rate's latest step: its verdict pools every batch at that rate."""
+        return {s.rate: s for s in self.steps}
+
+    def rebound(self) -> None:
+        verdicts = self.latest().values()
+        self.low = max((s.rate for s in verdicts if s.meets), default=None)
+        self.high = min((s.rate for s in verdicts if not s.meets), default=None)
 
 
 Measure = Callable[[float, int, int], Awaitable[Batch]]
@@ -173,26 +192,32 @@ async def _step(
     state: SearchState, measure: Measure, rate: float, jobs: int, *, phase: str,
     predictor: Predictor | None,
 ) -> Step:  # fmt: skip
+    """Measure at `rate`, pooled with what was measured there before; a verdict held with
+    less than the plan's confidence gets more jobs while the budgets allow."""
     plan = state.plan
-    batch = await measure(rate, jobs, plan.seed + len(state.batches))
-    state.batches.append(batch)
-    waits = _waits(batch, plan.warmup)
-    if not waits:
-        raise RuntimeError(f"no job started at {rate:.3g} jobs/s: nothing to judge")
-    share, meets, confidence = judge(waits, plan.target, plan.q)
+    spent = 0
+    for extension in range(plan.extensions + 1):
+        if extension and state.fits(jobs, rate):
+            break
+        batch = await measure(rate, jobs, plan.seed + len(state.batches))
+        state.batches.append(batch)
+        spent += batch.submitted
+        waits = state.waits_at(rate)
+        if not waits:
+            raise RuntimeError(f"no job started at {rate:.3g} jobs/s: nothing to judge")
+        share, meets, confidence = judge(waits, plan.target, plan.q)
+        if confidence >= plan.confidence:
+            break
     model = None
     if predictor is not None and state.servers:
         model = predictor.wait_quantile(state.servers, rate, plan.q)
     step = Step(
-        rate, batch.submitted, len(waits), _quantile([w.point for w in waits], plan.q),
+        rate, spent, len(waits), _quantile([w.point for w in waits], plan.q),
         (_quantile([w.lower for w in waits], plan.q), _quantile([w.upper for w in waits], plan.q)),
         share, confidence, meets, phase, model,
     )  # fmt: skip
     state.steps.append(step)
-    if meets and (state.low is None or rate > state.low):
-        state.low = rate
-    if not meets and (state.high is None or rate < state.high):
-        state.high = rate
+    state.rebound()
     return step
 
 
@@ -204,8 +229,15 @@ async def _probe(state: SearchState, measure: Measure, predictor_for: PredictorF
     if len(batch.run_times) < 2:
         raise RuntimeError("the probe finished fewer than 2 jobs: no service time to go on")
     evidence = gather(batch.spans)
-    state.servers = max(1, evidence.servers_low)
     state.mean_service = sum(batch.run_times) / len(batch.run_times)
+    # A burst keeps every server busy until it drains: the work certainly done over the
+    # longest the burst can have taken is a floor on the server count (saturated, so not the
+    # utilisation), as is the concurrency seen.
+    ends = [s.finished.upper for s in batch.spans if s.finished is not None]
+    span = max(ends) - min(s.created.lower for s in batch.spans) if ends else 0.0
+    work = sum(r.lower for r in batch.runs)
+    busy = math.ceil(work / span - 1e-9) if span > 0 else 0
+    state.servers = max(1, evidence.servers_low, busy)
     predictor = predictor_for(batch.run_times)
     state.model_rate = predictor.max_rate(state.servers, plan.target, plan.q)
     return predictor
@@ -240,40 +272,46 @@ async def run_search(state: SearchState, measure: Measure, predictor_for: Predic
     rate: float | None = state.model_rate or 0.5 * state.servers / state.mean_service
     while True:
         if rate is not None:
-            if not state.fits(plan.step_jobs, rate):
+            if why := state.fits(plan.step_jobs, rate):
+                state.stopped = why
                 return
             phase = "bisect" if state.low is not None and state.high is not None else "bracket"
             await _step(state, measure, rate, plan.step_jobs, phase=phase, predictor=predictor)
             rate = _next_rate(state)
             continue
-        if state.low is None or not state.fits(plan.confirm_jobs, state.low):
-            state.stopped = state.stopped or "no rate met the target"
+        if state.low is None:
+            state.stopped = "no rate met the target"
             return
-        confirm = await _step(
-            state, measure, state.low, plan.confirm_jobs, phase="confirm", predictor=predictor
-        )
-        state.confirmed = _pooled_meets(state, state.low)
+        if why := state.fits(plan.confirm_jobs, state.low):
+            state.stopped = why
+            return
+        at = state.low
+        await _step(state, measure, at, plan.confirm_jobs, phase="confirm", predictor=predictor)
+        state.confirmed = state.latest()[at].meets
         if state.confirmed:
             state.stopped = "bracketed within the tolerance and confirmed"
             return
-        # the larger sample says no: that rate is now the lowest miss, and the search goes on
-        state.high = state.low
-        met = [s.rate for s in state.steps if s.meets and s.rate < confirm.rate]
-        state.low = max(met, default=None)
-        rate = _next_rate(state)
-
-
-def _pooled_meets(state: SearchState, rate: float) -> bool:
-    """Every job measured at `rate` judged together (a step and its confirmation)."""
-    waits = [w for b in state.batches if b.rate == rate for w in _waits(b, state.plan.warmup)]
-    return judge(waits, state.plan.target, state.plan.q)[1]
+        rate = _next_rate(state)  # the larger sample said no: that rate now bounds from above
 
 
 def crossing(state: SearchState) -> float | None:
-    """Where the chance a wait exceeds the target reaches 1 - q, from every judged job of
-    every step at once: a logistic fit of exceedance on log(rate) (grouped by step), so the
-    estimate rests on all the jobs, not on the two steps either side of the answer."""
-    groups = [(math.log(s.rate), s.judged, (1 - s.within) * s.judged) for s in state.steps]
+    """Where the chance a wait exceeds the target reaches 1 - q: a logistic fit of exceedance
+    on log(rate) over the steps near the bracket (each rate's pooled jobs), kept inside the
+    measured bracket, so the estimate rests on more jobs than the two steps either side."""
+    plan, low, high = state.plan, state.low, state.high
+    steps = list(state.latest().values())
+    if low is not None and high is not None and low < high:
+        steps = [s for s in steps if low / plan.growth <= s.rate <= high * plan.growth]
+    fitted = _logistic_crossing(
+        [(math.log(s.rate), s.judged, (1 - s.within) * s.judged) for s in steps], 1 - plan.q
+    )
+    if fitted is None or low is None or high is None or high <= low:
+        return fitted if fitted is not None else low
+    return min(high, max(low, fitted))
+
+
+def _logistic_crossing(groups: list[tuple[float, int, float]], tail: float) -> float | None:
+    """exp(x) where the fitted P(exceed) = sigmoid(a + b x) reaches `tail` (None: no fit)."""
     if len({g[0] for g in groups}) < 2 or not any(0 < k < n for _, n, k in groups):
         return None
     a, b = 0.0, 0.0
@@ -293,10 +331,7 @@ def crossing(state: SearchState) -> float | None:
             break
     if not b > 0:  # waits must grow with the rate
         return None
-    tail = 1 - state.plan.q
-    rate = math.exp((math.log(tail / (1 - tail)) - a) / b)
-    rates = [s.rate for s in state.steps]
-    return rate if min(rates) / 2 <= rate <= 2 * max(rates) else None
+    return math.exp((math.log(tail / (1 - tail)) - a) / b)
 
 
 def search_report(state: SearchState, *, driver: str) -> dict[str, Any]:
@@ -324,7 +359,8 @@ def search_report(state: SearchState, *, driver: str) -> dict[str, Any]:
         "steps": [s.to_dict() for s in state.steps],
         "cost": {
             "jobs": state.jobs,
-            "gpu_seconds": state.gpu_seconds,
+            "gpu_seconds": state.gpu_seconds[0],
+            "gpu_seconds_bounds": list(state.gpu_seconds[1:]),
             "seconds": state.seconds,
             "failed_or_lost": sum(b.failed for b in state.batches),
         },

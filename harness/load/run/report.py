@@ -221,6 +221,7 @@ def scenario_report(
                 poisson=merged.settings.get("arrivals", "poisson") == "poisson",
                 predictor_for=fleet_predictor,
             ),
+            target_wait=target_wait,
             true_rate=true_rate,
         ),
         server_timestamps=server_times_section(records),

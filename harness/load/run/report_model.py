@@ -139,7 +139,9 @@ class CapacityEstimate:
     curve: list[CurvePoint]
 
     @classmethod
-    def of(cls, section: dict[str, Any], *, true_rate: float | None = None) -> CapacityEstimate:
+    def of(
+        cls, section: dict[str, Any], *, target_wait: float, true_rate: float | None = None
+    ) -> CapacityEstimate:
         """From the capacity section; `true_rate` (the emulator's) scores the prediction."""
         get = section.get
         predicted = get("saturation_rate_predicted")
@@ -152,7 +154,7 @@ class CapacityEstimate:
         return cls(
             available=bool(get("available")), reason=str(get("reason") or ""),
             kind=str(get("kind") or ("" if get("available") else "not enough load")),
-            target_p95_queue_wait=float(get("target_p95_queue_wait") or get("target") or 0.0),
+            target_p95_queue_wait=target_wait,
             max_rate_for_target=get("max_rate_for_target"), lower_bound=lower,
             next_rate=get("next_rate"), servers=get("servers"),
             servers_high=get("servers_high"), servers_from=str(get("servers_from") or ""),

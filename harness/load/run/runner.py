@@ -21,15 +21,14 @@ from pathlib import Path
 
 from harness.errors import HarnessError
 from harness.load.measure.results import RunResults, merge_results
+from harness.load.run.scenarios import SCENARIOS
+from harness.target import EmbeddedOptions
+from harness.target import emulator_process as launch_emulator
 
 __all__ = ["LOCUSTFILES", "LocustRun", "emulator_process", "run_locust"]
 
 _ROOT = Path(__file__).resolve().parent
-LOCUSTFILES = {
-    "queue-latency": "harness.load.swarm.users:QueueLatencyUser",
-    "polling": "harness.load.swarm.users:PollingUser",
-    "cancel": "harness.load.swarm.users:CancelUser",
-}
+LOCUSTFILES = {name: s.user_class for name, s in SCENARIOS.items()}  # the registry's classes
 _STUB = '"""Generated: one scenario\'s user class for Locust."""\nfrom {module} import {name}\n'
 
 
@@ -37,42 +36,10 @@ _STUB = '"""Generated: one scenario\'s user class for Locust."""\nfrom {module} 
 def emulator_process(
     *, workers: int, time_per_step: float, seed: int = 0, tokens: str = "emulator-token-1"
 ) -> Iterator[str]:
-    """`python -m harness.emulator` on a free loopback port; yields its base URL."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "harness.emulator",
-        "--port",
-        "0",
-        "--workers",
-        str(workers),
-        "--time-per-step",
-        str(time_per_step),
-        "--seed",
-        str(seed),
-        "--tokens",
-        tokens,
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,  # the terminal's Ctrl-C must not kill it under our feet
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        if not line.startswith("listening on "):
-            raise HarnessError(f"emulator did not start: {line!r}")
-        yield line.removeprefix("listening on ")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    """The one emulator launcher (`harness.target.emulator_process`); yields its base URL."""
+    options = EmbeddedOptions(workers=workers, time_per_step=time_per_step, seed=seed)
+    with launch_emulator(options, tokens.split(",")) as url:
+        yield url
 
 
 @dataclass

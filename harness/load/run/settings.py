@@ -222,7 +222,7 @@ class LoadSettings:
     allow_remote: bool = setting(False, "allow a non-loopback host (needs --max-jobs)")
     slo: tuple[str, ...] = setting(
         (), "gate, e.g. 'queue_wait.p95<30s' or 'lost==0' (repeatable)", repeat=True,
-        check=_slos,
+        check=_slos, metavar="GATE",
     )  # fmt: skip
     # Verdicts (harness.load.measure.verdicts): how sure a percentile gate must be, what an
     # undecided gate exits as, and which first jobs stay out of the figures and gates.
@@ -361,8 +361,9 @@ def add_argument(parser: Any, name: str, spec: Spec, default: Any, option: str) 
             kwargs["type"] = spec.parse
         if spec.choices is not None:
             kwargs["choices"] = spec.choices
-        if spec.metavar is not None:
-            kwargs["metavar"] = spec.metavar
+        metavar = spec.metavar or ("T" if spec.unit == "s" else "N" if spec.parse is int else None)
+        if metavar is not None:
+            kwargs["metavar"] = metavar
     parser.add_argument(option, **kwargs)
 
 

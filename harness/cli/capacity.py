@@ -1,0 +1,197 @@
+"""`chronoedit-harness capacity`: measure the highest arrival rate whose p95 queue wait meets a
+target. A probe, rates stepped and bisected, each step judged with a stated confidence, a
+confirmation run; capped by --max-jobs and --time-budget. Ctrl-C cancels the jobs still
+queued and writes what was measured (exit 130).
+
+It drives the async reference client with an open-loop Poisson schedule (not Locust), against
+the embedded emulator or --base-url (non-loopback needs --allow-remote and --max-jobs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness.cli.options import add_target_options, embedded_options, writable_file
+from harness.errors import UsageError
+from harness.urls import checked_base_url, is_loopback
+
+__all__ = ["register", "run"]
+
+EXIT_OK, EXIT_NOT_FOUND, EXIT_INTERRUPTED = 0, 1, 130
+EMBEDDED_WORKERS, EMBEDDED_TIME_PER_STEP = 4, 0.02
+
+
+def _seconds(text: str) -> float:
+    from harness.load.run.settings import parse_duration
+
+    value = parse_duration(text)
+    if value <= 0:
+        raise ValueError("must be > 0")
+    return value
+
+
+def register(sub: Any, *, name: str, help: str) -> None:
+    p = sub.add_parser(name, help=help, description=__doc__)
+    add_target_options(p, workers=EMBEDDED_WORKERS, time_per_step=EMBEDDED_TIME_PER_STEP)
+    p.add_argument(
+        "--target-wait",
+        type=_seconds,
+        required=True,
+        metavar="DURATION",
+        help="the p95 queue wait to meet, e.g. 500ms or 30s",
+    )
+    p.add_argument("--quantile", type=float, default=0.95, help="(default: %(default)s)")
+    p.add_argument(
+        "--max-jobs",
+        type=int,
+        default=None,
+        help="jobs the whole search may submit (default: 1500; required remotely)",
+    )
+    p.add_argument(
+        "--time-budget",
+        type=_seconds,
+        default=600.0,
+        metavar="DURATION",
+        help="wall-clock for the whole search (default: %(default)ss)",
+    )
+    p.add_argument(
+        "--step-jobs", type=int, default=120, help="jobs per step (default: %(default)s)"
+    )
+    p.add_argument(
+        "--probe-jobs",
+        type=int,
+        default=16,
+        help="jobs submitted at once to probe (default: %(default)s)",
+    )
+    p.add_argument(
+        "--confirm-jobs",
+        type=int,
+        default=240,
+        help="jobs of the confirmation run (default: %(default)s)",
+    )
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.05,
+        help="stop bisecting within this relative width (default: %(default)s)",
+    )
+    p.add_argument(
+        "--poll-interval",
+        type=float,
+        default=None,
+        metavar="S",
+        help="fixed poll interval (default: 0.05 on the emulator, else 1)",
+    )
+    p.add_argument(
+        "--job-timeout",
+        type=_seconds,
+        default=600.0,
+        metavar="DURATION",
+        help="give up on a job after this long (default: %(default)ss)",
+    )
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback host")
+    p.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    p.add_argument(
+        "--report",
+        type=Path,
+        default=Path("capacity-report.json"),
+        help="JSON report path (default: %(default)s)",
+    )
+    p.set_defaults(handler=run)  # fmt: skip
+
+
+def _plan(args: argparse.Namespace) -> Any:
+    from harness.load.run.capacity_search import SearchPlan
+
+    if args.base_url is not None:
+        url = checked_base_url(args.base_url)
+        if not is_loopback(url) and not (args.allow_remote and args.max_jobs):
+            raise UsageError(
+                f"{url} is not loopback: capacity needs --allow-remote and --max-jobs N"
+            )
+    if args.poll_interval is not None and not args.poll_interval > 0:
+        raise UsageError("--poll-interval must be > 0")
+    writable_file(args.report, "--report")
+    try:
+        return SearchPlan(
+            args.target_wait,
+            args.quantile,
+            args.max_jobs or 1500,
+            args.time_budget,
+            args.step_jobs,
+            args.probe_jobs,
+            args.confirm_jobs,
+            args.tolerance,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        raise UsageError(f"capacity: {exc}") from None  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.load.run.capacity_search import SearchState, run_search, search_report
+    from harness.load.run.fleet_model import fleet_predictor
+    from harness.load.run.open_loop import OpenLoop
+    from harness.target import open_target
+
+    plan = _plan(args)
+    state = SearchState(plan)
+    embedded = args.base_url is None
+    poll = args.poll_interval or (0.05 if embedded else 1.0)
+    code = EXIT_OK
+    with open_target(args.base_url, args.token, None, args.input_image_url,
+                     embedded_options(args, seed=args.seed)) as target:  # fmt: skip
+        assert target.token is not None
+        body = {"image_url": target.input_image_url, "prompt": "Turn the socks into boots."}
+        loop = OpenLoop(target.base_url, target.token, body, poll, args.job_timeout)
+        print(f"capacity: searching {target.base_url} for the highest rate with "
+              f"p{plan.q * 100:g} queue wait <= {plan.target:g}s (up to {plan.max_jobs} jobs, "
+              f"{plan.time_budget:g}s)", file=sys.stderr)  # fmt: skip
+        try:
+            asyncio.run(run_search(state, loop, fleet_predictor))
+        except KeyboardInterrupt:
+            state.stopped, code = "interrupted (queued jobs cancelled)", EXIT_INTERRUPTED
+        except RuntimeError as exc:
+            state.stopped, code = f"failed: {exc}", EXIT_NOT_FOUND
+    driver = "async reference client, open-loop Poisson arrivals, fixed polling"
+    report = search_report(state, driver=driver)
+    report["target"] = {"base_url": target.base_url, "embedded": embedded, "poll_interval": poll}
+    report["cost"].update(accepted=loop.created, cancelled=loop.cancelled, left_open=len(loop.open))
+    args.report.write_text(json.dumps(report, indent=1))
+    _say(report)
+    if code == EXIT_OK and report["answer"] is None:
+        code = EXIT_NOT_FOUND
+    return code
+
+
+def _say(report: dict[str, Any]) -> None:
+    plan, cost, answer = report["plan"], report["cost"], report["answer"]
+    for step in report["steps"]:
+        verdict = "meets" if step["meets"] else "misses"
+        print(f"  {step['phase']:8s} {step['rate']:8.3f} jobs/s: p95 wait {step['p95']:.3f}s "
+              f"({step['within']:.1%} within target) {verdict} "
+              f"(confidence {step['confidence']:.0%}, {step['jobs']} jobs)")  # fmt: skip
+    if answer is None:
+        print(f"capacity: no rate found that meets the target ({report['stopped']})")
+    else:
+        est = answer["estimate"] if answer["estimate"] is not None else answer["rate"]
+        high = answer["interval"][1]
+        missed = "-" if high is None else f"{high:.3g}"
+        print(f"capacity: highest rate with p{plan['q'] * 100:g} queue wait <= "
+              f"{plan['target']:g}s: ~{est:.3g} jobs/s (met at {answer['rate']:.3g}, missed at "
+              f"{missed}; confirmed: {answer['confirmed']})")  # fmt: skip
+    model = report["model"]
+    if model["max_rate_for_target"] is not None:
+        print(f"capacity: the model ({model['servers_seen']} servers seen, "
+              f"{model['mean_service']:.3g}s mean service) predicted "
+              f"{model['max_rate_for_target']:.3g} jobs/s")  # fmt: skip
+    low, high = cost["gpu_seconds_bounds"]
+    print(f"capacity: cost {cost['accepted']} jobs accepted ({cost['cancelled']} cancelled), "
+          f"~{cost['gpu_seconds']:.1f} GPU-seconds "
+          f"({low:.1f}-{high:.1f}), "
+          f"{cost['seconds']:.0f}s; stopped: {report['stopped']}")  # fmt: skip
