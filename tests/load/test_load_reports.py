@@ -227,3 +227,25 @@ def test_goodput_honest_figures_and_warmup_reach_the_page():
     assert "never" in parsed.cells
     assert "Warm-up (5jobs)" in parsed.headings
     assert f"{section.warmup.excluded_jobs} jobs reported apart" in text
+
+
+def test_a_worker_that_died_is_reported_on_the_page():
+    run = simulate(jobs=12).results
+    run.workers = [
+        {"worker": "w1", "state": "finished", "records": 8, "submits_sent": 8, "permits": 8,
+         "lost": 0, "unaccounted": 0},
+        {"worker": "w2", "state": "died", "records": 4, "submits_sent": 4, "permits": 6,
+         "lost": 1, "unaccounted": 2},
+    ]  # fmt: skip
+    report = build_report({"queue-latency": [run]}, base_url="http://x", embedded=False,
+                          target_wait=1.0, settings={})  # fmt: skip
+    validate_report(report_data(report))
+    parsed = Page()
+    parsed.feed(render_html(report))
+    assert "Locust workers" in parsed.headings
+    assert (
+        "1 worker died mid-run: 1 accepted jobs counted lost, 2 granted submits unaccounted."
+        in (parsed.text)
+    )
+    start = parsed.cells.index("w2")
+    assert parsed.cells[start : start + 7] == ["w2", "died", "4", "4", "6", "1", "2"]
