@@ -57,7 +57,7 @@ def lifecycle_monotonic(ctx: CheckContext) -> Verdict:
     # the progression of the job seen in the most phases: its first read in each phase
     job = max(jobs, key=lambda j: len({r.phase for r in j.all_statuses if r.ok}))
     shown = sample((r for r in job.all_statuses if r.ok), key=lambda r: r.phase)
-    return passed(f"{count} status reads of {len(jobs)} jobs never went back", shown)
+    return passed(f"{count} status reads of {len(jobs)} jobs never went back", shown, judged=count)
 
 
 @check("terminal-stable", rule="lifecycle.terminal-stable")
@@ -79,7 +79,10 @@ def terminal_stable(ctx: CheckContext) -> Verdict:
     first_pair = next((p for p in pairs if p[1] is not p[0]), pairs[0])
     others = sample(pairs, key=lambda p: p[0].word)
     shown = [*first_pair, *(p[0] for p in others if p[0].word != first_pair[0].word)]
-    return passed(f"{checked} finished jobs re-read: terminal states stayed put", shown[:3])
+    count = sum(len(j.all_statuses) for j in _jobs(ctx) if j.terminal)
+    return passed(
+        f"{checked} finished jobs re-read: terminal states stayed put", shown[:3], judged=count
+    )
 
 
 @check("queue-position", rule="status.queue-position")
@@ -92,7 +95,11 @@ def queue_position(ctx: CheckContext) -> Verdict:
         if isinstance(pos, bool) or not isinstance(pos, int) or pos < 0:
             return failed(f"in_queue with queue_position {pos!r}", [read.exchange])
     shown = sample(queued, key=lambda r: r.body.get("queue_position"))
-    return passed(f"{len(queued)} in_queue reads carried an integer queue_position >= 0", shown)
+    return passed(
+        f"{len(queued)} in_queue reads carried an integer queue_position >= 0",
+        shown,
+        judged=len(queued),
+    )
 
 
 @check("queue-position-monotonic", rule="status.queue-position-monotonic")
@@ -145,7 +152,9 @@ def result_while_pending(ctx: CheckContext) -> Verdict:
     words = sorted({str(r.word) for r in reads})
     shown = sample(reads, key=lambda r: r.word)
     return passed(
-        f"{len(reads)} /result reads while pending answered 200 ({', '.join(words)})", shown
+        f"{len(reads)} /result reads while pending answered 200 ({', '.join(words)})",
+        shown,
+        judged=len(reads),
     )
 
 
@@ -156,19 +165,22 @@ def job_finishes(ctx: CheckContext) -> Verdict:
         return skipped("no job was created")
     lost = [j for j in jobs if j.lost]
     if lost:
-        ids = ", ".join(j.request_id for j in lost[:3])
+        ids = ", ".join(f"{j.request_id} ({j.reads} reads)" for j in lost[:3])
         last = [j.statuses[-1].exchange for j in lost if j.statuses]
         return failed(
-            f"{len(lost)} of {len(jobs)} jobs lost (not finished within "
+            f"{len(lost)} of {len(jobs)} jobs lost (still unfinished when read at or after "
             f"{ctx.obs.job_timeout:g}s): {ids}",
             last,
+            judged=len(jobs),
         )
     # each job's first terminal status read: the first job's, then one per terminal word
     ends = [
         next(r for r in j.all_statuses if r.ok and r.phase.terminal) for j in jobs if j.terminal
     ]
     shown = sample(ends, key=lambda r: r.word)
-    return passed(f"{len(jobs)} jobs finished within {ctx.obs.job_timeout:g}s", shown)
+    return passed(
+        f"{len(jobs)} jobs finished within {ctx.obs.job_timeout:g}s", shown, judged=len(jobs)
+    )
 
 
 @check("failed-job-shape", rule="result.failed-job")
@@ -182,4 +194,5 @@ def failed_job_shape(ctx: CheckContext) -> Verdict:
     return observed(
         f"{len(failed_jobs)} failed; /status said {job.last_word}, error {error!r}",
         [job.final_result.exchange],
+        judged=len(failed_jobs),
     )

@@ -2,7 +2,8 @@
 
 Never imports Locust: the scenarios run in a subprocess (Locust monkey-patches with gevent).
 Ctrl-C stops the run gracefully (queued jobs cancelled), still writes the report, exits 130.
-Exit codes: 0 ok, 1 an SLO failed, 2 usage or connection, 130 interrupted.
+Exit codes: 0 ok, 1 an SLO failed, 3 an SLO inconclusive (none failed; see --inconclusive),
+2 usage or connection, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from harness.secrets import TOKEN_ENV
 
 __all__ = ["register", "run", "settings_from_args"]
 
-EXIT_OK, EXIT_SLO_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_INTERRUPTED = 130
 
 
 def register(sub: Any, *, name: str, help: str) -> None:
@@ -71,4 +72,6 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    return EXIT_OK if report.slos_passed else EXIT_SLO_FAILED
+    from harness.load.run.judging import exit_code
+
+    return exit_code((v.verdict for v in report.slos), settings.inconclusive)

@@ -124,6 +124,25 @@ def register(sub: Any, *, name: str, help: str) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
     p.add_argument("--report", type=Path, default=None, help="write the JSON report here")
+    p.add_argument(
+        "--load-report",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write the run as a load report (the live run's JSON model)",
+    )
+    p.add_argument(
+        "--html",
+        type=Path,
+        default=None,
+        help="also write the live run's HTML report of the simulated jobs",
+    )
+    p.add_argument(
+        "--report-jobs",
+        type=int,
+        default=5000,
+        help="jobs shown in --load-report/--html (default: %(default)s)",
+    )
     p.set_defaults(handler=run)  # fmt: skip
 
 
@@ -192,14 +211,38 @@ def _say(report: dict[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     question = _question(args)
-    if args.report is not None:
-        writable_file(args.report, "--report")
+    for path, flag in ((args.report, "--report"), (args.load_report, "--load-report"),
+                       (args.html, "--html")):  # fmt: skip
+        if path is not None:
+            writable_file(path, flag)
+    if args.report_jobs < 1:
+        raise UsageError("--report-jobs must be >= 1")
     from harness.load.run.simulation import simulation_report
 
     report = simulation_report(question)
+    if args.load_report is not None or args.html is not None:
+        _write_load_report(args, question, report)
     if args.report is not None:
         args.report.write_text(json.dumps(report, indent=1))
         print(f"simulate: report written to {args.report}", file=sys.stderr)
     _say(report)
     met = report["answer"].get("target_met", True)
     return EXIT_OK if met else EXIT_NOT_MET
+
+
+def _write_load_report(args: argparse.Namespace, question: Any, report: dict[str, Any]) -> None:
+    from harness.load.run.simulated_report import as_load_report
+    from harness.model.fleet import simulate
+    from harness.reports.load_html import write_html
+    from harness.reports.load_json import write_json
+
+    fleet = question.fleet.with_workers(report["answer"]["workers"])
+    run = simulate(fleet, question.law, question.arrivals, question.jobs, question.seed)
+    target = question.target_wait if question.target_wait is not None else report["waits"]["p95"]
+    settings = {"simulate": report["question"]}
+    load = as_load_report(run, target_wait=target or 1.0, settings=settings,
+                          limit=args.report_jobs)  # fmt: skip
+    if args.load_report is not None:
+        write_json(load, args.load_report)
+    if args.html is not None:
+        write_html(load, args.html)

@@ -3,6 +3,7 @@ are simple formulas, so every threshold and every branch shows in a figure."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -304,3 +305,154 @@ def test_the_answer_type():
     assert a.lower_bound
     assert a.to_dict()["measured"] is None
     assert not CapacityAnswer("estimate", 1.0, 0.95).lower_bound
+
+
+def _brute(spans: list[Span]) -> Evidence:
+    """The same evidence by brute force: every count evaluated inside every elementary span."""
+    cuts = sorted({t for s in spans for iv in (s.created, s.started, s.finished) if iv
+                   for t in (iv.lower, iv.upper, iv.point)})  # fmt: skip
+
+    def counts(t: float) -> tuple[int, int, int]:
+        queued = sum(1 for s in spans if s.started and s.created.upper <= t < s.started.lower)
+        certain = sum(1 for s in spans if s.started and s.finished
+                      and s.started.upper <= t < s.finished.lower)  # fmt: skip
+        possible = sum(
+            1 for s in spans if s.started
+            and s.started.lower <= t < (s.finished.upper if s.finished else math.inf)
+        )  # fmt: skip
+        return queued, certain, possible
+
+    peak = low = finishes = 0
+    queued_time, seen = 0.0, set()
+    for a, b in itertools.pairwise(cuts):
+        queued, certain, possible = counts((a + b) / 2)
+        peak = max(peak, certain)
+        if queued:
+            queued_time += b - a
+            low = max(low, certain)
+            seen.add(possible)
+            finishes += sum(1 for s in spans if s.finished and s.finished.point == b)
+    floor = max(peak, low)
+    high = min((p for p in seen if p >= floor), default=None)
+    submits = [s.created.lower for s in spans]
+    window = max(submits) - min(submits) if submits else 0.0
+    return Evidence(len(spans), window, peak, queued_time, low, high, finishes)
+
+
+def test_gather_agrees_with_brute_force_on_random_runs():
+    import random
+
+    rng = random.Random(11)
+    for _ in range(300):
+        spans = []
+        for _ in range(rng.randint(1, 7)):
+            t0 = rng.uniform(5, 20)
+            created = _iv(t0, t0 + rng.uniform(0, 0.3))
+            kind = rng.random()
+            if kind < 0.1:
+                spans.append(Span(created))
+                continue
+            s0 = created.lower + rng.uniform(0, 6)
+            started = _iv(s0, s0 + rng.uniform(0, 2))
+            if kind < 0.2:
+                spans.append(Span(created, started))
+                continue
+            f0 = started.lower + rng.uniform(0, 6)
+            spans.append(Span(created, started, _iv(f0, f0 + rng.uniform(0, 2))))
+        got, want = gather(spans), _brute(spans)
+        assert got.queued_time == pytest.approx(want.queued_time, abs=1e-9), spans
+        assert (got.jobs, got.peak_running, got.busy_low, got.busy_high, got.busy_finishes) == (
+            want.jobs, want.peak_running, want.busy_low, want.busy_high, want.busy_finishes,
+        ), spans  # fmt: skip
+        assert got.window == pytest.approx(want.window)
+
+
+class Recording(Linear):
+    """Linear, remembering every argument it was given."""
+
+    def __init__(self, replay: float | None = None) -> None:
+        super().__init__()
+        self.calls: list[tuple] = []
+        self.fixed = replay
+
+    def max_rate(self, servers, target, q):
+        self.calls.append(("max_rate", servers, target, q))
+        return super().max_rate(servers, target, q)
+
+    def replay_quantile(self, servers, submits, services, q):
+        self.calls.append(("replay", servers, list(submits), list(services), q))
+        value = super().replay_quantile(servers, submits, services, q)
+        return value if self.fixed is None else self.fixed
+
+
+def test_the_answer_hands_the_predictor_the_run_it_measured():
+    services, submits, waits, widths = _inputs(MIN_JOBS + 1)
+    services[3] = None  # unknown run time: replayed at the mean; exactly enough known
+    p = Recording()
+    pinned = ev(peak_running=8, busy_low=8, busy_high=8)
+    found = answer(pinned, services, submits, waits, widths, target=1.5, predictor=p, q=0.9)
+    assert found.kind == "estimate"
+    assert (found.target, found.q) == (1.5, 0.9)
+    filled = [2.0] * (MIN_JOBS + 1)
+    assert p.calls == [("replay", 8, submits, filled, 0.9), ("max_rate", 8, 1.5, 0.9)]
+    p = Recording()
+    found = answer(ev(peak_running=3), services, submits, waits, widths, target=1.5,
+                   predictor=p, q=0.9)  # fmt: skip
+    assert p.calls[0] == ("replay", 3, submits, filled, 0.9)  # the lift, from the floor up
+    assert p.calls[-1] == ("max_rate", found.servers, 1.5, 0.9)
+    few = answer(ev(), services[: MIN_JOBS - 2], submits, waits, widths, target=1.5,
+                 predictor=p, q=0.9)  # fmt: skip
+    assert (few.kind, few.target, few.q, few.offered_rate) == ("not enough load", 1.5, 0.9, 2.0)
+
+
+def test_reliability_at_the_edges_of_the_tolerance():
+    services, submits, waits, widths = _inputs(40)
+    tol = _tolerance(widths, (1.0, 1.2))
+    pinned = ev(peak_running=4, busy_low=4, busy_high=4)
+    for value, reliable in ((1.2 + tol, True), (1.0 - tol, True),
+                            (1.2 + tol + 1e-9, False), (1.0 - tol - 1e-9, False)):  # fmt: skip
+        found = answer(pinned, services, submits, waits, widths, target=1.0,
+                       predictor=Recording(replay=value))  # fmt: skip
+        assert found.reliable is reliable, value
+
+
+def test_lift_stops_at_its_ceiling_count():
+    always = Recording(replay=99.0)
+    assert _lift(always, 100_000, [0, 1], [1, 1], ceiling=1.0, q=0.95) == 100_000
+    assert always.calls == []
+
+
+def test_closed_form_details():
+    fitted = CapacityModel.fit([0.25, 0.75], servers=1)
+    assert fitted.cv2_service == pytest.approx(0.25)
+    assert fitted.cv2_arrivals == 1.0
+    assert CapacityModel.fit([0.0, 0.0], servers=1).cv2_service == 0.0
+    with pytest.raises(ValueError, match=r"^no service times measured$"):
+        CapacityModel.fit([], 1)
+    m = CapacityModel(1, 1.0, 1.0)
+    rate = m.max_rate(2.0, q=0.9)
+    assert m.wait_quantile(rate, q=0.9) == pytest.approx(2.0, rel=1e-3)
+    p = FormulaPredictor(2.0, 0.5, 0.25)
+    assert p.model(3) == CapacityModel(3, 2.0, 0.5, 0.25)
+    assert p.wait_quantile(2, 0.5, 0.9) == CapacityModel(2, 2.0, 0.5, 0.25).wait_quantile(0.5, 0.9)
+    assert p.max_rate(2, 1.0, 0.9) == CapacityModel(2, 2.0, 0.5, 0.25).max_rate(1.0, 0.9)
+    half = FormulaPredictor(1.0, 1.0)
+    assert half.replay_quantile(1, [0.0, 0.25, 0.5], [1, 1, 1], 0.95) == math.inf  # 4/s
+    assert half.replay_quantile(1, [0.0, 2.5, 5.0], [1, 1, 1], 0.95) == pytest.approx(
+        math.log(0.4 / 0.05) / 0.6
+    )  # 0.4/s over a 5 s span
+
+
+def test_messages_and_small_means():
+    with pytest.raises(ValueError, match=r"^at least two service times are needed$"):
+        ServiceFit.of([1.0])
+    with pytest.raises(ValueError, match=r"^service times must have a positive mean$"):
+        ServiceFit.of([0.0, 0.0])
+    assert ServiceFit.of([0.5, 0.7]).mean == pytest.approx(0.6)
+    with pytest.raises(ValueError, match=r"^no waits$"):
+        quantile_bracket([], 0.95)
+    fit = ServiceFit(2.0, 0.0, 30, 2.2)
+    plateau = {"queued_time": 10.0, "busy_finishes": 20}
+    assert _servers(ev(peak_running=3, busy_low=2, busy_high=6, **plateau), fit)[2] == (
+        "completions/s while every server was busy x mean service time"
+    )

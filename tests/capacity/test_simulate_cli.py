@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,26 @@ def test_from_a_load_report_resamples_its_run_times_and_replays_its_arrivals(tmp
     empty.write_text(json.dumps({"scenarios": {"x": {"jobs": [_job(1, 1.0, None, "lost")]}}}))
     assert main(["simulate", "--from-report", str(empty), "--workers", "1"]) == 2
     assert "fewer than 2 completed jobs" in capsys.readouterr().err
+
+
+def test_the_simulated_jobs_as_a_live_runs_report(tmp_path):
+    from jsonschema import Draft202012Validator
+
+    load, html = tmp_path / "load.json", tmp_path / "load.html"
+    code = main(["simulate", "--rate", "3", "--workers", "4", "--mean-service", "1",
+                 "--jobs", "3000", "--report-jobs", "800", "--load-report", str(load),
+                 "--html", str(html)])  # fmt: skip
+    assert code == 0
+    data = json.loads(load.read_text())
+    schema = json.loads(
+        (Path(__file__).resolve().parents[2] / "schemas" / "load-report.schema.json").read_text()
+    )
+    errors = sorted(Draft202012Validator(schema).iter_errors(data), key=str)
+    assert not errors, [e.message for e in errors[:3]]
+    section = data["scenarios"]["simulated"]
+    assert section["accounting"]["submitted"] == 800
+    assert len(section["jobs"]) == 800
+    cap = section["capacity"]
+    assert cap["kind"] == "estimate"
+    assert cap["servers"] == data["capacity"][0]["servers"]
+    assert "simulated" in html.read_text()

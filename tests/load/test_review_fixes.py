@@ -12,6 +12,8 @@ from harness.load.run.report import Truth, build_report, cancel_moments
 from harness.load.run.report_model import CancelMoment
 from harness.reports.load_format import capacity_line
 from harness.reports.load_html import render_html
+from harness.reports.load_json import report_data
+from tests.load.report_schema import validate_report
 from tests.load.simulated import simulate
 
 
@@ -28,6 +30,7 @@ def test_an_unsaturated_capacity_is_a_lower_bound_everywhere():
         {"polling": [run.results]}, base_url="http://127.0.0.1:1", embedded=True,
         target_wait=1.0, settings={}, truth=Truth(run.truth, "", 2),
     )  # fmt: skip
+    validate_report(report_data(report))
     cap = report.scenarios["polling"].capacity
     assert cap.available
     assert cap.lower_bound

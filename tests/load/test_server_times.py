@@ -172,11 +172,12 @@ def test_the_flow_records_the_stamps_raw_and_parsed_and_they_agree(skew):
 
 
 def test_section_and_line_figure_by_figure():
+    # created_at 1, 2, 3 and 4 ms after each submit's midpoint (T0 + 1 ms)
     records = [
-        _record("a", (1.0, 1.2), _iso(T0 + 0.001), _iso(T0 + 1.1)),
-        _record("b", (1.0, 1.2), _iso(T0 + 0.001), _iso(T0 + 1.5)),
-        _record("c", (1.0, 1.2), _iso(T0 + 0.001), _iso(T0 + 2.0)),
-        _record("d", (2.0, 2.4), _iso(T0 + 0.003), _iso(T0 + 2.203)),
+        _record("a", (1.0, 1.2), _iso(T0 + 0.002), _iso(T0 + 1.1)),
+        _record("b", (1.0, 1.2), _iso(T0 + 0.003), _iso(T0 + 1.5)),
+        _record("c", (1.0, 1.2), _iso(T0 + 0.004), _iso(T0 + 2.0)),
+        _record("d", (2.0, 2.4), _iso(T0 + 0.005), _iso(T0 + 2.205)),
     ]
     section = server_times_section(records)
     assert [e.request_id for e in section.outside_examples] == ["c", "b"]  # farthest first
@@ -185,22 +186,23 @@ def test_section_and_line_figure_by_figure():
                         "resolution", "outside_by"}  # fmt: skip
     assert far["request_id"] == "c"
     assert (far["client_lower"], far["client_upper"]) == (1.0, 1.2)
-    assert far["server_end_to_end"] == pytest.approx(1.999)
+    assert far["server_end_to_end"] == pytest.approx(1.996)
     assert far["resolution"] == pytest.approx(0.001, abs=1e-9)
-    assert far["outside_by"] == pytest.approx(0.799)
+    assert far["outside_by"] == pytest.approx(0.796)
     off = section.clock_offset
-    assert (off.jobs, off.median, off.min) == (4, pytest.approx(0.0, abs=1e-6),
-                                               pytest.approx(0.0, abs=1e-6))  # fmt: skip
-    assert off.max == pytest.approx(0.002, abs=1e-6)
-    assert off.spread == pytest.approx(0.002, abs=1e-6)
+    assert off.jobs == 4
+    assert off.median == pytest.approx(0.002, abs=1e-6)
+    assert off.min == pytest.approx(0.001, abs=1e-6)
+    assert off.max == pytest.approx(0.004, abs=1e-6)
+    assert off.spread == pytest.approx(0.003, abs=1e-6)
     assert off.median_half_rtt == pytest.approx(0.001, abs=1e-6)
     e2e = section.end_to_end
     assert e2e is not None
-    assert (e2e.server_p50, e2e.server_p95) == (pytest.approx(1.499), pytest.approx(2.2))
+    assert (e2e.server_p50, e2e.server_p95) == (pytest.approx(1.497), pytest.approx(2.2))
     assert (e2e.client_p50, e2e.client_p95) == (pytest.approx(1.1), pytest.approx(2.2))
     assert server_times_line(section) == (
         "server timestamps: server end-to-end within client bounds 2/4 (±0.001s resolution), "
-        "outside 2 (c, b); clock offset (server - client) median +0.0 ms [+0.0, +2.0] "
+        "outside 2 (c, b); clock offset (server - client) median +2.0 ms [+1.0, +4.0] "
         "(±1.0 ms submit half-RTT); created_at format iso8601_utc_z=4"
     )
 

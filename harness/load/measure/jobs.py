@@ -55,6 +55,7 @@ class JobRecord:
     server_finished_at: Any = None
     server_created: float | None = None
     server_finished: float | None = None
+    warmup: bool = False  # set aside by --warmup: accounted for, kept out of figures and gates
     worker: str | None = None  # the Locust worker that ran it (distributed runs)
 
     @property

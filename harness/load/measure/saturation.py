@@ -103,7 +103,7 @@ def gather(spans: Sequence[Span]) -> Evidence:
     """One sweep over every job's intervals."""
     events = _events(spans)
     queued = certain = possible = peak = busy_low = busy_finishes = 0
-    seen: dict[int, float] = {}  # jobs possibly running while one was certainly queued -> time
+    seen: set[int] = set()  # counts of jobs possibly running while one was certainly queued
     queued_time = 0.0
     i = 0
     while i < len(events):
@@ -118,7 +118,7 @@ def gather(spans: Sequence[Span]) -> Evidence:
         if queued > 0 and i < len(events):
             queued_time += events[i][0] - t
             busy_low = max(busy_low, certain)
-            seen[possible] = seen.get(possible, 0.0) + events[i][0] - t
+            seen.add(possible)
     submits = [job.created.lower for job in spans]
     window = max(submits) - min(submits) if submits else 0.0
     # A job can wait with servers idle (a dispatch delay): such moments, with fewer jobs

@@ -16,6 +16,7 @@ from typing import Any
 from harness.errors import HarnessError, UsageError
 from harness.load.measure.results import RunResults
 from harness.load.measure.slo import Slo, parse_slo
+from harness.load.measure.warmup import parse_warmup
 from harness.load.run.plan import Plan
 from harness.load.run.report import Truth, build_report
 from harness.load.run.report_model import LoadReport
@@ -99,6 +100,7 @@ def run_load(settings: LoadSettings, token: str | None) -> LoadReport:
                 runs, base_url=target.base_url, embedded=settings.embedded,
                 target_wait=plan.target_wait, settings=settings.to_dict(),
                 slos=_slos(settings), truth=_truth(settings, target.base_url),
+                warmup=parse_warmup(settings.warmup), confidence=settings.confidence,
             )  # fmt: skip
         except (HarnessError, KeyboardInterrupt):
             raise

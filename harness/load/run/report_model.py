@@ -20,6 +20,7 @@ from harness.load.measure.server_times import ServerTimes
 from harness.load.measure.slo import SloResult
 from harness.load.measure.timeline import Timeline
 from harness.load.measure.truth import TruthCheck
+from harness.load.run.judging import GoodputSection, HonestRow, WarmupSection
 
 __all__ = [
     "REPORT_SCHEMA",
@@ -291,6 +292,11 @@ class ScenarioReport:
     ground_truth: GroundTruth
     advice: Advice | None = None
     cancel: CancelSection | None = None
+    # The verdicts' sections (harness.load.run.judging): figures that count failed and lost
+    # jobs as infinitely late, goodput against the per-job targets, the warm-up set apart.
+    honest: list[HonestRow] = field(default_factory=list)
+    goodput: GoodputSection | None = None
+    warmup: WarmupSection | None = None
     workers: list[WorkerRow] = field(default_factory=list)  # distributed runs only
     jobs: list[JobRecord] = field(default_factory=list)
 

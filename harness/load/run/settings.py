@@ -116,6 +116,20 @@ def _slos(values: tuple[str, ...]) -> str | None:
     return None
 
 
+def _confidence(value: float) -> str | None:
+    return None if 0.5 < value < 1 else "must be in (0.5, 1)"
+
+
+def _warmup(text: str) -> str | None:
+    from harness.load.measure.warmup import parse_warmup
+
+    try:
+        parse_warmup(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def _faults(values: tuple[str, ...]) -> str | None:
     from harness.model.faults import parse_fault
 
@@ -228,8 +242,23 @@ class LoadSettings:
     allow_remote: bool = setting(False, "allow a non-loopback host (needs --max-jobs)")
     slo: tuple[str, ...] = setting(
         (), "gate, e.g. 'queue_wait.p95<30s' or 'lost==0' (repeatable)", repeat=True,
-        check=_slos,
+        check=_slos, metavar="GATE",
     )  # fmt: skip
+    # Verdicts (harness.load.measure.verdicts): how sure a percentile gate must be, what an
+    # undecided gate exits as, and which first jobs stay out of the figures and gates.
+    confidence: float = setting(
+        0.99, "confidence a percentile gate's PASS or FAIL needs", parse=float,
+        check=_confidence,
+    )  # fmt: skip
+    inconclusive: str | None = setting(
+        None, "exit as pass or fail when a gate is inconclusive (default: exit 3)",
+        choices=("pass", "fail"),
+    )  # fmt: skip
+    warmup: str = setting(
+        "0", "first jobs kept out of figures and gates, reported apart: a duration (30s) or a "
+        "job count (5jobs)", check=_warmup, metavar="30s|5jobs",
+    )  # fmt: skip
+    junit: str | None = setting(None, "SLO verdicts as JUnit XML", metavar="PATH")
     seed: int = setting(0, "seed of the arrivals (repeat r uses seed + r)", parse=int,
                         locust="--harness-seed")  # fmt: skip
     repeats: int = setting(1, "repeat runs (seed, seed+1, ...)", parse=int, check=_at_least(1))
@@ -277,7 +306,8 @@ class LoadSettings:
 
     def outputs(self) -> list[tuple[str, str]]:
         """(flag, path) of every file the run will write."""
-        named = (("--report", self.report), ("--html", self.html), ("--csv", self.csv))
+        named = (("--report", self.report), ("--html", self.html), ("--csv", self.csv),
+                 ("--junit", self.junit))  # fmt: skip
         return [(f, p) for f, p in named if p]
 
     @property
@@ -353,8 +383,9 @@ def add_argument(parser: Any, name: str, spec: Spec, default: Any, option: str) 
             kwargs["type"] = spec.parse
         if spec.choices is not None:
             kwargs["choices"] = spec.choices
-        if spec.metavar is not None:
-            kwargs["metavar"] = spec.metavar
+        metavar = spec.metavar or ("T" if spec.unit == "s" else "N" if spec.parse is int else None)
+        if metavar is not None:
+            kwargs["metavar"] = metavar
     parser.add_argument(option, **kwargs)
 
 
