@@ -33,6 +33,11 @@ _WIRE = "chronoedit.fasthttp"  # a request's url, headers and body as the sessio
 _WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
+class _Deadline(gevent.GreenletExit):  # type: ignore[misc]
+    """A request's total deadline. A GreenletExit, because geventhttpclient retries on any
+    other exception (a plain gevent.Timeout would be swallowed and the request sent again)."""
+
+
 class LoadClient(ClientSettings):
     """The client's settings for a load run: wall-clock time, one process-wide instance."""
 
@@ -81,22 +86,28 @@ class FastHttpDriver:
         if name == "submit":
             self.submits_sent += 1
         started = time.perf_counter()
-        timer = gevent.Timeout(step.timeout)  # one timer: connect to last byte
+        late = _Deadline()  # what the one timer (connect to last byte) raises in this greenlet
+        timer = gevent.Timeout(step.timeout, late)
         timer.start()
         try:
             try:
                 answer = self._open(request, name)
-            except gevent.Timeout as hit:
-                if hit is not timer:
+            except _Deadline as hit:
+                if hit is not late:
                     raise
                 error = httpx.ReadTimeout(f"no answer within {step.timeout:g} s", request=request)
                 self._report_failure(request, name, started, error)
                 raise error from None
             with answer:
                 if answer.status_code == 0 or answer._response is None:
-                    answer.failure(getattr(answer, "error", None) or "no answer")
+                    failure = getattr(answer, "error", None)
+                    answer.failure(failure or "no answer")
+                    if failure is late:  # the session took our deadline for its own failure
+                        raise httpx.ReadTimeout(
+                            f"no answer within {step.timeout:g} s", request=request
+                        )
                     raise httpx.ConnectError(_describe(answer), request=request)
-                body = _read(answer._response, step.limit, timer)
+                body = _read(answer._response, step.limit, late)
                 answer.request_meta["response_length"] = body.received
                 answer.request_meta["response_time"] = (time.perf_counter() - started) * 1000
                 if not body.whole:
@@ -147,9 +158,9 @@ class FastHttpDriver:
         )
 
 
-def _read(raw: Any, limit: int, timer: gevent.Timeout) -> Body:
-    """The body, at most `limit` bytes, before `timer` (the request's deadline) fires: a
-    trickling server cannot hold the greenlet. A cut body closes the socket, never reused."""
+def _read(raw: Any, limit: int, deadline: _Deadline) -> Body:
+    """The body, at most `limit` bytes, before the request's `deadline` strikes: a trickling
+    server cannot hold the greenlet. A cut body closes the socket, never reused."""
     late = False
 
     def chunks() -> Iterator[bytes]:
@@ -157,8 +168,8 @@ def _read(raw: Any, limit: int, timer: gevent.Timeout) -> Body:
         while True:
             try:
                 chunk = bytes(raw.read(_CHUNK))
-            except gevent.Timeout as hit:
-                if hit is not timer:
+            except _Deadline as hit:
+                if hit is not deadline:
                     raise
                 late = True
                 return

@@ -1,0 +1,120 @@
+"""The FastHttp driver keeps the client's bounds against a hostile server: an answer over the
+byte cap comes back cut, a trickling body is cut at the request's deadline, and no answer at all
+is a timeout, each within the step's total deadline. Locust runs in a child process (importing
+it monkey-patches the interpreter); the hostile server is a raw socket on loopback here."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.live
+
+_ROOT = Path(__file__).resolve().parents[2]
+_CHILD = """
+import json, sys, time
+import locust  # patches the interpreter, as in a Locust process
+import httpx
+from locust.env import Environment
+from locust.contrib.fasthttp import FastHttpSession
+from harness.client.flows import Send
+from harness.load.swarm.driver import FastHttpDriver
+
+url, limit, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+env = Environment()
+driver = FastHttpDriver(FastHttpSession(url, env.events.request, None))
+started = time.monotonic()
+try:
+    request = httpx.Request("GET", url + "/v1/requests/x/status")
+    received = driver.send(Send(request, timeout, limit))
+    out = {"cut": received.body.cut, "kept": len(received.response.content),
+           "received": received.body.received, "status": received.response.status_code}
+except httpx.RequestError as exc:
+    out = {"error": type(exc).__name__}
+out["elapsed"] = time.monotonic() - started
+print(json.dumps(out))
+"""
+
+
+def _serve(conn: socket.socket, mode: str, stop: threading.Event) -> None:
+    conn.recv(65536)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    if mode == "huge":
+        size = 5 * 1024 * 1024
+        conn.sendall(head + f"Content-Length: {size}\r\n\r\n".encode())
+        chunk = b"a" * 65536
+        try:
+            for _ in range(size // len(chunk)):
+                conn.sendall(chunk)
+        except OSError:
+            return  # the driver closed the connection at its cap
+    elif mode == "trickle":
+        conn.sendall(head + b"Content-Length: 1000\r\n\r\n")
+        while not stop.wait(0.2):  # one byte every 0.2 s: no single read ever times out
+            try:
+                conn.sendall(b"a")
+            except OSError:
+                return
+    else:  # silent: accepts and never answers
+        stop.wait(30)
+
+
+@contextmanager
+def hostile(mode: str) -> Iterator[str]:
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def accept() -> None:
+        conn, _ = server.accept()
+        with conn:
+            _serve(conn, mode, stop)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        server.close()
+        thread.join(5)
+
+
+def _send(url: str, limit: int, timeout: float) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, url, str(limit), str(timeout)],
+        capture_output=True, text=True, cwd=_ROOT, timeout=120, check=True,
+    )  # fmt: skip
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_an_answer_over_the_cap_comes_back_cut():
+    with hostile("huge") as url:
+        out = _send(url, 4096, 20.0)
+    assert out["cut"] == "cap"
+    assert out["kept"] == 4096
+    assert int(out["received"]) < 5 * 1024 * 1024  # it stopped reading
+
+
+def test_a_trickling_body_is_cut_at_the_deadline():
+    with hostile("trickle") as url:
+        started = time.monotonic()
+        out = _send(url, 4096, 1.5)
+    assert out["cut"] == "deadline"
+    assert 1.0 <= float(out["elapsed"]) < 5.0  # type: ignore[arg-type]
+    assert time.monotonic() - started < 60
+
+
+def test_no_answer_at_all_is_a_timeout():
+    with hostile("silent") as url:
+        out = _send(url, 4096, 1.0)
+    assert out["error"] == "ReadTimeout"
+    assert 1.0 <= float(out["elapsed"]) < 5.0  # type: ignore[arg-type]
