@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from harness import schemas
 
@@ -60,16 +61,13 @@ class Rule:
     def __str__(self) -> str:
         return f"{self.id}: {self.text}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "level": str(self.level), "text": self.text}
-
 
 def _validated(document: dict[str, Any]) -> dict[str, Any]:
     schema = schemas.read_json(RULES_SCHEMA_FILE)
-    errors = sorted(Draft202012Validator(schema).iter_errors(document), key=lambda e: e.path)
-    if errors:
-        where = "/".join(map(str, errors[0].path)) or "<root>"
-        raise ValueError(f"{RULES_FILE} is malformed at {where}: {errors[0].message}")
+    error = best_match(Draft202012Validator(schema).iter_errors(document))
+    if error is not None:
+        where = "/".join(map(str, error.path)) or "<root>"
+        raise ValueError(f"{RULES_FILE} is malformed at {where}: {error.message}")
     return document
 
 

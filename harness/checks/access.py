@@ -72,7 +72,9 @@ def auth_required(ctx: CheckContext) -> Verdict:
     # one per endpoint (all four), the first of them with a missing token
     shown = sample(reads, key=lambda p: p[1].endpoint, limit=4)
     return passed(
-        f"{len(reads)} unauthenticated calls rejected with 4xx{notes}", [r for _, r in shown]
+        f"{len(reads)} unauthenticated calls rejected with 4xx{notes}",
+        [r for _, r in shown],
+        judged=len(reads),
     )
 
 
@@ -83,7 +85,7 @@ def auth_status_code(ctx: CheckContext) -> Verdict:
         return skipped("no auth probe was sent")
     codes = sorted({r.http_status for _, r in reads})
     shown = sample((r for _, r in reads), key=lambda r: r.http_status)
-    return observed(f"unauthenticated calls answered HTTP {codes}", shown)
+    return observed(f"unauthenticated calls answered HTTP {codes}", shown, judged=len(reads))
 
 
 @check("tenant-isolation", rule="tenant.isolation")
@@ -106,7 +108,11 @@ def tenant_isolation(ctx: CheckContext) -> Verdict:
         return failed(f"the second token reached the first token's job: {which}", bad)
     codes = sorted({r.http_status for r in reads})
     shown = sample(reads, key=lambda r: r.endpoint)
-    return passed(f"the second token got HTTP {codes} on status, result and cancel", shown)
+    return passed(
+        f"the second token got HTTP {codes} on status, result and cancel",
+        shown,
+        judged=len(reads),
+    )
 
 
 def _answered(sends: Iterable[Callable[[], Read]]) -> list[Read]:
@@ -138,7 +144,9 @@ def unknown_request_4xx(ctx: CheckContext) -> Verdict:
         which = ", ".join(f"{r.endpoint} HTTP {r.http_status}" for r in bad)
         return failed(f"unknown request id answered {which}", bad)
     shown = sample(reads, key=lambda r: r.endpoint)
-    return passed("unknown request id answered 4xx on status, result and cancel", shown)
+    return passed(
+        "unknown request id answered 4xx on status, result and cancel", shown, judged=len(reads)
+    )
 
 
 @check("unknown-request-404", rule="request.unknown-404")
@@ -151,4 +159,4 @@ def unknown_request_404(ctx: CheckContext) -> Verdict:
         which = ", ".join(f"{r.endpoint} HTTP {r.http_status}" for r in bad)
         return failed(f"unknown request id answered {which}, not 404", bad)
     shown = sample(reads, key=lambda r: r.endpoint)
-    return passed("unknown request id answered 404", shown)
+    return passed("unknown request id answered 404", shown, judged=len(reads))

@@ -68,6 +68,7 @@ def invalid_input_rejected(ctx: CheckContext) -> Verdict:
     return passed(
         f"{len(probes.sent)} invalid bodies rejected{_budget_note(probes)}",
         [r for _, r in shown],
+        judged=len(probes.sent),
     )
 
 
@@ -89,7 +90,11 @@ def invalid_input_4xx_json(ctx: CheckContext) -> Verdict:
             [r.exchange for _, r in bad],
         )
     shown = sample(rejected, key=lambda p: (p[1].http_status, p[0].rule))
-    return passed(f"{len(rejected)} rejections are 4xx with a JSON body", [r for _, r in shown])
+    return passed(
+        f"{len(rejected)} rejections are 4xx with a JSON body",
+        [r for _, r in shown],
+        judged=len(rejected),
+    )
 
 
 @check("valid-input-accepted", rule="input.valid-accepted")
@@ -116,6 +121,7 @@ def valid_input_accepted(ctx: CheckContext) -> Verdict:
     return passed(
         f"{len(judged)} valid bodies accepted (edges: bounds, enums, 8.0, huge seed){note}",
         [r for _, r in shown],
+        judged=len(judged),
     )
 
 
@@ -127,4 +133,4 @@ def unknown_fields(ctx: CheckContext) -> Verdict:
     codes = sorted({r.http_status for _, r in tried})
     verb = "accepted" if codes == [200] else f"answered HTTP {codes}"
     shown = sample(tried, key=lambda p: p[1].http_status)
-    return observed(f"bodies with unknown fields {verb}", [r for _, r in shown])
+    return observed(f"bodies with unknown fields {verb}", [r for _, r in shown], judged=len(tried))

@@ -9,11 +9,40 @@ from harness.checks.observations import JobRecord, Read
 from harness.checks.registry import Verdict, check, failed, observed, passed, sample, skipped
 from harness.client.vocabulary import Phase
 
-__all__: list[str] = []
+__all__ = ["goes_back", "terminal_changes"]
 
 
 def _jobs(ctx: CheckContext) -> list[JobRecord]:
     return list(ctx.obs.jobs.values())
+
+
+# One job's rules, shared by the checks below and by load runs (judged job by job).
+def goes_back(job: JobRecord) -> Verdict | None:
+    """A failure if the job's status went back (None: it never did)."""
+    # An undocumented word has no place in the order: status-words judges it, not this.
+    reads = [r for r in job.all_statuses if r.ok and r.phase is not Phase.UNKNOWN]
+    for before, after in itertools.pairwise(reads):
+        if after.phase.rank < before.phase.rank:
+            return failed(
+                f"job {job.request_id} went from {before.word} back to {after.word}",
+                [before.exchange, after.exchange],
+            )
+    return None
+
+
+def terminal_changes(job: JobRecord) -> Verdict | None:
+    """A failure if a read after the job's first terminal one says another word."""
+    reads = [r for r in job.all_statuses if r.ok]
+    first = next((i for i, r in enumerate(reads) if r.phase.terminal), None)
+    if first is None:
+        return None
+    for later in reads[first + 1 :]:
+        if later.word != reads[first].word:
+            return failed(
+                f"job {job.request_id} was {reads[first].word}, later {later.word}",
+                [reads[first].exchange, later.exchange],
+            )
+    return None
 
 
 @check("lifecycle-monotonic", rule="lifecycle.monotonic")
@@ -22,19 +51,13 @@ def lifecycle_monotonic(ctx: CheckContext) -> Verdict:
     if not jobs:
         return skipped("no job was polled")
     for job in jobs:
-        # An undocumented word has no place in the order: status-words judges it, not this.
-        reads = [r for r in job.all_statuses if r.ok and r.phase is not Phase.UNKNOWN]
-        for before, after in itertools.pairwise(reads):
-            if after.phase.rank < before.phase.rank:
-                return failed(
-                    f"job {job.request_id} went from {before.word} back to {after.word}",
-                    [before.exchange, after.exchange],
-                )
+        if verdict := goes_back(job):
+            return verdict
     count = sum(len(j.all_statuses) for j in jobs)
     # the progression of the job seen in the most phases: its first read in each phase
     job = max(jobs, key=lambda j: len({r.phase for r in j.all_statuses if r.ok}))
     shown = sample((r for r in job.all_statuses if r.ok), key=lambda r: r.phase)
-    return passed(f"{count} status reads of {len(jobs)} jobs never went back", shown)
+    return passed(f"{count} status reads of {len(jobs)} jobs never went back", shown, judged=count)
 
 
 @check("terminal-stable", rule="lifecycle.terminal-stable")
@@ -48,19 +71,18 @@ def terminal_stable(ctx: CheckContext) -> Verdict:
             continue
         checked += 1
         pairs.append((reads[first], reads[-1]))
-        for later in reads[first + 1 :]:
-            if later.word != reads[first].word:
-                return failed(
-                    f"job {job.request_id} was {reads[first].word}, later {later.word}",
-                    [reads[first].exchange, later.exchange],
-                )
+        if verdict := terminal_changes(job):
+            return verdict
     if not checked:
         return skipped("no job reached a terminal state")
     # the first job's terminal read and its last re-read, then one per further terminal word
     first_pair = next((p for p in pairs if p[1] is not p[0]), pairs[0])
     others = sample(pairs, key=lambda p: p[0].word)
     shown = [*first_pair, *(p[0] for p in others if p[0].word != first_pair[0].word)]
-    return passed(f"{checked} finished jobs re-read: terminal states stayed put", shown[:3])
+    count = sum(len(j.all_statuses) for j in _jobs(ctx) if j.terminal)
+    return passed(
+        f"{checked} finished jobs re-read: terminal states stayed put", shown[:3], judged=count
+    )
 
 
 @check("queue-position", rule="status.queue-position")
@@ -73,7 +95,11 @@ def queue_position(ctx: CheckContext) -> Verdict:
         if isinstance(pos, bool) or not isinstance(pos, int) or pos < 0:
             return failed(f"in_queue with queue_position {pos!r}", [read.exchange])
     shown = sample(queued, key=lambda r: r.body.get("queue_position"))
-    return passed(f"{len(queued)} in_queue reads carried an integer queue_position >= 0", shown)
+    return passed(
+        f"{len(queued)} in_queue reads carried an integer queue_position >= 0",
+        shown,
+        judged=len(queued),
+    )
 
 
 @check("queue-position-monotonic", rule="status.queue-position-monotonic")
@@ -126,7 +152,9 @@ def result_while_pending(ctx: CheckContext) -> Verdict:
     words = sorted({str(r.word) for r in reads})
     shown = sample(reads, key=lambda r: r.word)
     return passed(
-        f"{len(reads)} /result reads while pending answered 200 ({', '.join(words)})", shown
+        f"{len(reads)} /result reads while pending answered 200 ({', '.join(words)})",
+        shown,
+        judged=len(reads),
     )
 
 
@@ -137,19 +165,22 @@ def job_finishes(ctx: CheckContext) -> Verdict:
         return skipped("no job was created")
     lost = [j for j in jobs if j.lost]
     if lost:
-        ids = ", ".join(j.request_id for j in lost[:3])
+        ids = ", ".join(f"{j.request_id} ({j.reads} reads)" for j in lost[:3])
         last = [j.statuses[-1].exchange for j in lost if j.statuses]
         return failed(
-            f"{len(lost)} of {len(jobs)} jobs lost (not finished within "
+            f"{len(lost)} of {len(jobs)} jobs lost (still unfinished when read at or after "
             f"{ctx.obs.job_timeout:g}s): {ids}",
             last,
+            judged=len(jobs),
         )
     # each job's first terminal status read: the first job's, then one per terminal word
     ends = [
         next(r for r in j.all_statuses if r.ok and r.phase.terminal) for j in jobs if j.terminal
     ]
     shown = sample(ends, key=lambda r: r.word)
-    return passed(f"{len(jobs)} jobs finished within {ctx.obs.job_timeout:g}s", shown)
+    return passed(
+        f"{len(jobs)} jobs finished within {ctx.obs.job_timeout:g}s", shown, judged=len(jobs)
+    )
 
 
 @check("failed-job-shape", rule="result.failed-job")
@@ -163,4 +194,5 @@ def failed_job_shape(ctx: CheckContext) -> Verdict:
     return observed(
         f"{len(failed_jobs)} failed; /status said {job.last_word}, error {error!r}",
         [job.final_result.exchange],
+        judged=len(failed_jobs),
     )

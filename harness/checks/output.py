@@ -50,6 +50,7 @@ def output_image(ctx: CheckContext) -> Verdict:
     return passed(
         f"{len(jobs)} succeeded results carry an image URL",
         [j.final_result for j in shown if j.final_result is not None],
+        judged=len(jobs),
     )
 
 
@@ -87,6 +88,7 @@ def output_format(ctx: CheckContext) -> Verdict:
     return passed(
         f"{len(images)} images downloaded in the requested format ({sorted(formats)})",
         [i for _, i in shown],
+        judged=len(images),
     )
 
 
@@ -106,4 +108,8 @@ def output_size(ctx: CheckContext) -> Verdict:
                 f"job {job.request_id} asked for {res}, got {width}x{height}", [image.exchange]
             )
     shown = sample(images, key=lambda p: str(p[0].case.value("resolution", "480p")))
-    return passed(f"{len(images)} images sized for their resolution", [i for _, i in shown])
+    return passed(
+        f"{len(images)} images sized for their resolution",
+        [i for _, i in shown],
+        judged=len(images),
+    )

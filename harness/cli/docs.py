@@ -82,7 +82,7 @@ def _proof(rule: Rule) -> str:
     faults = faults_proving(rule.id)
     if faults:
         return _ids(faults)
-    reason = rule.unprovable or ""
+    reason = str(rule.unprovable)  # set on every rule no fault proves (tests/conform)
     return f"none: {_cell(reason[:1].lower() + reason[1:])}"
 
 
@@ -172,14 +172,15 @@ def write(root: Path = ROOT) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.cli.docs", description=__doc__)
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if stale")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the repository (default: this)")
     args = parser.parse_args(argv)
     try:
         if args.check:
-            found = stale()
+            found = stale(args.root)
             for path in found:
                 print(f"{path} is stale: run python -m harness.cli.docs", file=sys.stderr)
             return 1 if found else 0
-        for path in write():
+        for path in write(args.root):
             print(f"wrote {path}")
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

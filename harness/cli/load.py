@@ -2,22 +2,25 @@
 
 Never imports Locust: the scenarios run in a subprocess (Locust monkey-patches with gevent).
 Ctrl-C stops the run gracefully (queued jobs cancelled), still writes the report, exits 130.
-Exit codes: 0 ok, 1 an SLO failed, 2 usage or connection, 130 interrupted.
+Exit codes: 0 ok, 1 an SLO failed, 3 an SLO inconclusive (none failed; see --inconclusive),
+2 usage or connection, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from harness.cli.options import add_target_options, writable_dir, writable_file
 from harness.load.run.settings import LoadSettings, add_argument, flag, option_specs
+from harness.secrets import TOKEN_ENV
 
 __all__ = ["register", "run", "settings_from_args"]
 
-EXIT_OK, EXIT_SLO_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_INTERRUPTED = 130
 
 
 def register(sub: Any, *, name: str, help: str) -> None:
@@ -47,6 +50,14 @@ def run(args: argparse.Namespace) -> int:
     from harness.reports.load_writers import write_reports
 
     settings = settings_from_args(args)
+    if settings.worker:  # serve a master elsewhere: it holds the settings, budget and report
+        from harness.load.run.runner import serve_worker
+
+        token = args.token or os.environ.get(TOKEN_ENV)  # handed on in the environment only
+        return serve_worker(
+            settings.master_host, settings.master_port, token,
+            lambda line: print(line, file=sys.stderr, flush=True),
+        )  # fmt: skip
     check_target(settings)
     for name, path in settings.outputs():  # fail before spending: every output writable
         writable_file(path, name)
@@ -61,4 +72,6 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    return EXIT_OK if report.slos_passed else EXIT_SLO_FAILED
+    from harness.load.run.judging import exit_code
+
+    return exit_code((v.verdict for v in report.slos), settings.inconclusive)

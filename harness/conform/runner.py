@@ -122,6 +122,11 @@ def run_conformance(
             findings.append(chk.finding(Outcome.SKIPPED, "run interrupted"))
     if workload is not None and workload.cost is not None:
         cost = workload.cost
+    if cost is not None and cost.used is not None:
+        obs.note(
+            f"GPU time (estimated): {cost.used:.0f} s used by {cost.ran} jobs that ran, "
+            f"{cost.spared} cancelled while queued; planned {cost.planned:.0f} s"
+        )
     result = RunResult(
         target.base_url,
         findings,

@@ -42,6 +42,10 @@ def _slos(report: LoadReport) -> Table:
     return table
 
 
+_VERDICT = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]",
+            "inconclusive": "[yellow]INCONCLUSIVE[/yellow]"}  # fmt: skip
+
+
 def _scenario(console: Console, section: ScenarioReport) -> None:
     m = section.metrics
     figures = ", ".join(
@@ -63,6 +67,15 @@ def _scenario(console: Console, section: ScenarioReport) -> None:
         for row in section.cancel.moments:
             why = f" ({row.reason})" if row.reason else ""
             console.print(f"  cancel {row.moment}: {row.attempts} attempts{why}")
+    if section.goodput is not None and section.goodput.share is not None:
+        g = section.goodput
+        console.print(f"  goodput: {g.met} of {g.jobs} jobs met every target ({g.share:.1%}; "
+                      f"{', '.join(g.targets) or 'completed'})")  # fmt: skip
+    if section.warmup is not None:
+        w = section.warmup
+        cold = f"; cold starts in it: {len(w.cold.in_warmup)}, after it: {len(w.cold.measured)}"
+        console.print(f"  warm-up {w.warmup}: {w.excluded_jobs} jobs reported apart"
+                      f"{cold if w.cold.known else ''}")  # fmt: skip
     if section.advice is not None and section.advice.recommended:
         console.print(f"  poll advice: {section.advice.reason}")
 

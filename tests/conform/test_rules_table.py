@@ -38,8 +38,24 @@ def test_table_validates_and_loads_typed_rules() -> None:
         assert rules.level_meaning(level)
 
 
+def test_parsed_rules_carry_every_field_of_the_table() -> None:
+    document = table_document()
+    document["rules"][0]["situations"] = ["a body with 8.0 for num_inference_steps"]
+    parsed = list(parse_table(document).values())
+    assert [r.id for r in parsed] == [raw["id"] for raw in document["rules"]]
+    for r, raw in zip(parsed, document["rules"], strict=True):
+        assert (r.level, r.text, r.endpoints) == (Level(raw["level"]), raw["text"],
+                                                 tuple(raw["endpoints"]))  # fmt: skip
+        assert r.situations == tuple(raw.get("situations", ()))
+        assert r.unprovable == raw.get("unprovable")
+    assert parsed[0].situations == ("a body with 8.0 for num_inference_steps",)
+    assert rule("input.unknown-fields").unprovable
+    assert rule("input.valid-accepted").unprovable is None
+
+
 def test_unknown_rule_id_is_refused_with_the_known_ids() -> None:
-    with pytest.raises(KeyError, match=r"unknown rule 'nope'.*input\.valid-accepted"):
+    first_two = ", ".join(r.id for r in all_rules()[:2])
+    with pytest.raises(KeyError, match=f"unknown rule 'nope'; known: {first_two}, "):
         rule("nope")
     with pytest.raises(KeyError, match="unknown rule"):
         Fault("x", "a fault naming a rule that does not exist", ("no.such-rule",))
@@ -48,12 +64,13 @@ def test_unknown_rule_id_is_refused_with_the_known_ids() -> None:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d["rules"][0].update(level="MAY"), "level"),
-        (lambda d: d["rules"][0].update(id="Not An Id"), "id"),
-        (lambda d: d["rules"][0].update(endpoints=["upload"]), "endpoints"),
-        (lambda d: d["rules"][0].pop("text"), "text"),
+        (lambda d: d["rules"][0].update(level="MAY"), "at rules/0/level: 'MAY' is not one of"),
+        (lambda d: d["rules"][1].update(id="Not An Id"), "at rules/1/id: "),
+        (lambda d: d["rules"][0].update(endpoints=["upload"]), "at rules/0/endpoints/0: "),
+        (lambda d: d["rules"][0].pop("text"), "at rules/0: 'text' is a required property"),
         (lambda d: d["rules"][0].update(colour="red"), "colour"),
-        (lambda d: d["rules"].append(dict(d["rules"][0])), "duplicate rule id"),
+        (lambda d: d.pop("levels"), "at <root>: 'levels' is a required property"),
+        (lambda d: d["rules"].append(dict(d["rules"][0])), "duplicate rule id 'input.valid"),
     ],
 )
 def test_malformed_table_is_refused(mutate: Any, message: str) -> None:

@@ -15,15 +15,19 @@ from harness.rules import all_rules
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _copy_generated(root: Path) -> None:
+    for gen in docs.GENERATED:
+        (root / gen.path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / gen.path, root / gen.path)
+
+
 def test_generated_docs_are_up_to_date() -> None:
     assert docs.stale() == [], "run: python -m harness.cli.docs"
     assert docs.main(["--check"]) == 0
 
 
 def test_a_stale_doc_is_detected_and_rewritten(tmp_path: Path) -> None:
-    for gen in docs.GENERATED:
-        (tmp_path / gen.path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / gen.path, tmp_path / gen.path)
+    _copy_generated(tmp_path)
     readme = tmp_path / "README.md"
     readme.write_text(
         readme.read_text(encoding="utf-8").replace("| `skip_auth` |", "| `skip_auth_x` |"),
@@ -33,6 +37,37 @@ def test_a_stale_doc_is_detected_and_rewritten(tmp_path: Path) -> None:
     assert docs.write(tmp_path) == ["README.md"]
     assert docs.stale(tmp_path) == []
     assert readme.read_text(encoding="utf-8") == (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_docs_command_checks_writes_and_reports_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _copy_generated(tmp_path)
+    contract = tmp_path / "docs" / "contract.md"
+    contract.write_text(contract.read_text(encoding="utf-8").replace("| MUST |", "| MAY |"))
+    root = ["--root", str(tmp_path)]
+    assert docs.main(["--check", *root]) == 1
+    assert capsys.readouterr().err == (
+        "docs/contract.md is stale: run python -m harness.cli.docs\n"
+    )
+    assert docs.main(root) == 0
+    assert capsys.readouterr().out == "wrote docs/contract.md\n"
+    assert docs.main(["--check", *root]) == 0
+    assert docs.main(root) == 0
+    assert capsys.readouterr().out == ""  # nothing left to write
+    contract.write_text("# no markers here\n", encoding="utf-8")
+    assert docs.main(["--check", *root]) == 2
+    assert capsys.readouterr().err.startswith("error: markers <!-- begin:levels -->")
+    contract.unlink()
+    assert docs.main(root) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
+
+
+def test_table_cells_escape_pipes() -> None:
+    assert docs._cell("a | b") == "a \\| b"
+    assert docs._cell("plain") == "plain"
 
 
 def test_replace_section_keeps_the_rest_and_needs_both_markers() -> None:

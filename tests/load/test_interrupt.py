@@ -19,6 +19,7 @@ import pytest
 
 from harness.emulator import EmulatorServer
 from harness.model.config import ModelConfig, ServiceTimes
+from tests.load.report_schema import validate_report
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
@@ -73,6 +74,7 @@ def test_ctrl_c_cancels_queued_jobs_and_still_writes_the_report(tmp_path, proces
     assert "Traceback" not in err + out
     assert err.strip().splitlines()[-1].startswith("interrupted:")
     data = json.loads(report.read_text())
+    validate_report(data)  # an interrupted run's report is a whole report too
     assert data["interrupted"] is True
     assert html.exists()
     acc = data["scenarios"]["queue-latency"]["accounting"]
@@ -128,7 +130,9 @@ def test_terminal_ctrl_c_on_the_process_group_leaves_the_embedded_emulator_up(tm
             proc.communicate()
     assert proc.returncode == 130, err
     assert "Traceback" not in err + out
-    section = json.loads(report.read_text())["scenarios"]["cancel"]
+    data = json.loads(report.read_text())
+    validate_report(data)
+    section = data["scenarios"]["cancel"]
     acc = section["accounting"]
     assert acc["submitted"] == sum(v for k, v in acc.items() if k != "submitted") > 0
     truth = section["ground_truth"]

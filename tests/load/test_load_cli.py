@@ -7,6 +7,7 @@ import json
 import pytest
 
 from harness.cli import main
+from tests.load.report_schema import validate_report
 
 SECRET = "sekrit-load-token-123"
 
@@ -52,6 +53,7 @@ def test_short_run_agrees_with_ground_truth_and_predicts_saturation(tmp_path, ca
     out = capsys.readouterr()
     assert code == 1  # the impossible SLO breaks the gate
     report = json.loads(report_path.read_text())
+    validate_report(report)
     section = report["scenarios"]["queue-latency"]
     acc = section["accounting"]
     assert acc["submitted"] == sum(v for k, v in acc.items() if k != "submitted") > 10
@@ -112,5 +114,6 @@ def test_max_jobs_is_the_budget_of_the_whole_command(tmp_path, capsys):
     ])  # fmt: skip
     assert code == 0
     report = json.loads(report_path.read_text())
+    validate_report(report)
     assert report["accounting"]["submitted"] == 7
     assert "--max-jobs 7 spent" in capsys.readouterr().err

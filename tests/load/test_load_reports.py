@@ -18,6 +18,8 @@ from harness.reports import load_format as fmt
 from harness.reports.load_console import print_summary
 from harness.reports.load_csv import HEADER, csv_text
 from harness.reports.load_html import render_html
+from harness.reports.load_json import report_data
+from tests.load.report_schema import validate_report
 from tests.load.simulated import simulate
 
 
@@ -29,11 +31,13 @@ def report() -> LoadReport:
         "cancel": simulate("cancel", cancel_every=4, seed=2, violations=3),
     }
     truth = [t for s in sims.values() for t in s.truth]
-    return build_report(
+    built = build_report(
         {name: [s.results] for name, s in sims.items()}, base_url="http://127.0.0.1:9",
         embedded=True, target_wait=1.0, settings={},
         slos=[parse_slo("lost==0"), parse_slo("queue_wait.p95<0.5s")], truth=Truth(truth, "", 2),
     )  # fmt: skip
+    validate_report(report_data(built))
+    return built
 
 
 class Page(HTMLParser):
@@ -124,9 +128,9 @@ def test_slo_verdicts_and_accounting_read_as_tables(page):
     assert "FAIL" in cells
     assert "pass" in cells
     start = cells.index("submitted")
-    assert cells[start : start + 6] == ["submitted", "completed", "failed", "cancelled", "lost",
-                                        "rejected"]  # fmt: skip
-    assert cells[start + 6 : start + 12] == ["180", "165", "0", "15", "0", "0"]
+    assert cells[start : start + 7] == ["submitted", "completed", "failed", "cancelled", "lost",
+                                        "rejected", "unaccounted"]  # fmt: skip
+    assert cells[start + 7 : start + 14] == ["180", "165", "0", "15", "0", "0", "0"]
 
 
 def test_an_interrupted_run_says_so_first():
@@ -134,6 +138,7 @@ def test_an_interrupted_run_says_so_first():
     run.interrupted = True
     report = build_report({"queue-latency": [run]}, base_url="http://x", embedded=False,
                           target_wait=1.0, settings={})  # fmt: skip
+    validate_report(report_data(report))
     parsed = Page()
     parsed.feed(render_html(report))
     assert parsed.text[parsed.text.index("Answers") - 1].startswith("Interrupted (Ctrl-C)")

@@ -14,6 +14,7 @@ from harness.load.measure.compare import (
     block_resample,
     compare_runs,
     compare_values,
+    percentile_interval,
     values_of,
 )
 
@@ -34,6 +35,32 @@ def test_block_resample_keeps_runs_of_consecutive_jobs():
         assert out[start : start + 4] == [float((first + i) % 10) for i in range(4)]
     assert block_resample(values, random.Random(3), 4) == out  # seeded: reproducible
     assert block_resample(values, random.Random(4), 4) != out
+
+
+class _CountingRng:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def randrange(self, n: int) -> int:
+        self.calls += 1
+        return 0
+
+
+def test_block_resample_draws_only_the_blocks_it_needs():
+    rng = _CountingRng()
+    assert block_resample([1.0, 2.0, 3.0, 4.0], rng, 2) == [1.0, 2.0, 1.0, 2.0]
+    assert rng.calls == 2
+    rng = _CountingRng()
+    assert block_resample([1.0, 2.0, 3.0], rng, 2) == [1.0, 2.0, 1.0]
+    assert rng.calls == 2
+
+
+def test_percentile_interval_cuts_each_tail():
+    values = [float(i) for i in range(100, 0, -1)]  # 100..1, unsorted
+    assert percentile_interval(values, 0.9) == (5.0, 95.0)  # (1 - 0.9) / 2 * 100 is 4.999...
+    assert percentile_interval(values, 0.98) == (2.0, 99.0)
+    assert percentile_interval(values, 0.5) == (26.0, 75.0)
+    assert percentile_interval([3.0], 0.99) == (3.0, 3.0)
 
 
 def _change(low: float, high: float, change: float = 0.2) -> Change:
@@ -70,6 +97,22 @@ def test_same_values_change_nothing_and_shifted_values_regress():
         "queue_wait", values, values[::-1], seed=5)  # fmt: skip
 
 
+def test_defaults_and_what_a_change_carries():
+    old, new = lognormal_waits(64, 1.0, seed=4), lognormal_waits(49, 1.0, seed=5)
+    default = compare_values("queue_wait", old, new)
+    assert default == compare_values("queue_wait", old, new, percentile=50.0, seed=0,
+                                     confidence=0.99)  # fmt: skip
+    assert (default.old_jobs, default.new_jobs, default.confidence) == (64, 49, 0.99)
+    wider = compare_values("queue_wait", old, new, confidence=0.5)
+    assert wider.low >= default.low
+    assert wider.high <= default.high
+    assert default.to_dict() == {
+        "metric": "queue_wait", "statistic": "p50", "old": default.old, "new": default.new,
+        "change": default.change, "low": default.low, "high": default.high, "old_jobs": 64,
+        "new_jobs": 49, "confidence": 0.99, "status": default.status.value,
+    }  # fmt: skip
+
+
 def test_zero_and_infinite_figures():
     assert compare_values("q", [0.0] * 5, [0.0] * 5).change == 0.0
     assert compare_values("q", [0.0] * 5, [1.0] * 5).change == math.inf
@@ -95,15 +138,33 @@ def test_values_of_orders_by_intended_time_and_keeps_misses():
     records = [job((3.0, 3.0), at=2.0), job((1.0, 1.0), at=0.0), job(outcome="lost", at=1.0),
                job(None, outcome="cancelled", at=3.0)]  # fmt: skip
     assert values_of(records, "queue_wait") == [1.0, math.inf, 3.0]
+    assert values_of([job((1.0, 2.0))], "queue_wait") == [1.5]  # the midpoint
+    records[0].warmup = True
+    assert values_of(records, "queue_wait") == [1.0, math.inf]
 
 
 def test_compare_runs_covers_shared_scenarios_and_measured_metrics():
     old = {"a": [job((1.0, 1.0), at=float(i)) for i in range(20)], "b": [job()]}
     new = {"a": [job((2.0, 2.0), at=float(i)) for i in range(20)], "c": [job()]}
-    changes = compare_runs(old, new, metrics=("queue_wait", "detection_delay"))
+    changes = compare_runs(old, new, metrics=("detection_delay", "queue_wait"))
     assert [(c.scenario, c.change.metric, c.change.percentile) for c in changes] == [
         ("a", "queue_wait", 50.0), ("a", "queue_wait", 95.0)]  # fmt: skip
     assert all(c.change.status is Status.REGRESSED for c in changes)
+    only_old = {"a": [job((1.0, 1.0), at=float(i)) for i in range(20)]}
+    only_new = {"a": [job((1.0, 1.0), run_time=None, at=float(i)) for i in range(20)]}
+    measured = compare_runs(only_old, only_new, metrics=("run_time", "queue_wait"))
+    assert [c.change.metric for c in measured] == ["queue_wait", "queue_wait"]
+
+
+def test_compare_runs_passes_its_seed_and_confidence_on():
+    old = {"a": [job((w, w), at=float(i)) for i, w in enumerate(lognormal_waits(40, 1.0, 6))]}
+    new = {"a": [job((w, w), at=float(i)) for i, w in enumerate(lognormal_waits(40, 1.0, 7))]}
+    first = compare_runs(old, new, metrics=("queue_wait",), percentiles=(95.0,), seed=3,
+                         confidence=0.9)[0].change  # fmt: skip
+    assert first == compare_values("queue_wait", values_of(old["a"], "queue_wait"),
+                                   values_of(new["a"], "queue_wait"), percentile=95.0, seed=3,
+                                   confidence=0.9)  # fmt: skip
+    assert compare_runs(old, new)[0].change == compare_runs(old, new, seed=0)[0].change
 
 
 def _alarm(old: dict[str, list[float]], new: dict[str, list[float]], seed: int) -> bool:
@@ -114,6 +175,7 @@ def _alarm(old: dict[str, list[float]], new: dict[str, list[float]], seed: int) 
     )
 
 
+@pytest.mark.slow
 def test_reruns_of_one_configuration_rarely_alarm_and_a_20pct_slower_server_always_does():
     """One-minute runs on the model (2 GPUs at 80% load, Poisson arrivals), seeded.
 

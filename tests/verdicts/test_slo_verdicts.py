@@ -142,3 +142,64 @@ def test_which_gates_are_per_job(text, percentile, per_job):
     assert slo.percentile == percentile
     assert slo.per_job is per_job
     assert math.isfinite(slo.value)
+
+
+def test_result_to_dict_names_every_field():
+    result = _judge("queue_wait.p95<1s", jobs_from_waits([0.2] * 90))
+    data = result.to_dict()
+    assert set(data) == {"slo", "scope", "actual", "verdict", "passed", "explanation", "evidence"}
+    assert (data["slo"], data["scope"], data["actual"]) == (
+        "queue_wait.p95<1s",
+        "queue-latency",
+        None,
+    )
+    assert (data["verdict"], data["passed"]) == ("pass", True)
+    assert data["explanation"] == result.explain()
+    count = evaluate([parse_slo("lost==0")], {}, {"lost": 1})[0].to_dict()
+    assert set(count) == {"slo", "scope", "actual", "verdict", "passed", "explanation"}
+    assert (count["scope"], count["actual"], count["passed"]) == ("all", 1, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("queue_wait.p95<500ms", 0.5), ("queue_wait.p95<2m", 120.0), ("queue_wait.p95<250us", 2.5e-4),
+     ("queue_wait.p95<3", 3.0), ("queue_wait.p95<3s", 3.0), ("goodput>=95%", 0.95)],
+)  # fmt: skip
+def test_units(text, value):
+    assert parse_slo(text).value == pytest.approx(value)
+
+
+def test_parse_errors_say_what_is_wrong():
+    with pytest.raises(ValueError, match=r"bad SLO 'x ~ 3': use METRIC\[\.STAT\] OP VALUE"):
+        parse_slo("x ~ 3")
+    with pytest.raises(ValueError, match=r"stat must be one of p50, p90, p95, p99, max, mean"):
+        parse_slo("queue_wait.p42<1s")
+
+
+def test_scopes_name_the_scenario_or_say_none_ran():
+    slo = parse_slo("queue_wait.p95<1s")
+    none_ran = evaluate([slo], {}, {})[0]
+    assert none_ran.scope == "(no scenario ran)"
+    assert none_ran.verdict is Verdict.FAIL
+    by_value = evaluate([slo], {"cancel": {"queue_wait": {"p95": 0.5}}}, {})[0]
+    assert by_value.scope == "cancel"
+    no_jobs = evaluate([slo], {"cancel": {"queue_wait": {"p95": 0.5}}}, {}, {"other": []})[0]
+    assert (no_jobs.scope, no_jobs.verdict, no_jobs.share) == ("cancel", Verdict.PASS, None)
+
+
+def test_le_gates_allow_the_same_small_share_as_lt_gates():
+    records = jobs_from_waits([0.2] * 80 + [2.0] * 20)
+    assert _judge("queue_wait.p95<=1s", records).verdict is Verdict.FAIL
+    assert _judge("queue_wait.p95<1s", records).verdict is Verdict.FAIL
+    assert _judge("queue_wait.p50>=1s", jobs_from_waits([2.0] * 100)).verdict is Verdict.PASS
+
+
+def test_max_gate_results_keep_their_slo_and_scope():
+    metrics = {"queue-latency": {"queue_wait": {"max": 0.2}}}
+    result = _judge("queue_wait.max<1s", jobs_from_waits([0.2] * 5), metrics)
+    assert result.actual == 0.2
+    assert result.slo.text == "queue_wait.max<1s"
+    assert result.scope == "queue-latency"
+    assert result.explain() == "5 jobs: 5 under, 0 over, 0 undecided"
+    over_and_open = _judge("queue_wait.max<1s", [job((2.0, 3.0)), job((0.9, 1.1))])
+    assert over_and_open.explain() == "2 jobs: 0 under, 1 over, 1 undecided"

@@ -130,6 +130,10 @@ def test_fail_needs_significantly_many_misses():
     assert failed.verdict is Verdict.FAIL
     assert failed.more_jobs is None
     assert failed.p_fail == pytest.approx(0.0043, abs=1e-4)
+    assert failed.p_pass == pytest.approx(0.99854, abs=1e-4)  # P(X <= 12)
+    open_ = judge_share(Tally(under=89, over=11), 0.05)
+    assert open_.p_pass == pytest.approx(0.99573, abs=1e-4)  # P(X <= 11)
+    assert open_.p_fail == pytest.approx(0.0115, abs=1e-3)  # P(X >= 11)
     assert "fail" in failed.explain()
     assert "12 over" in failed.explain()
 
@@ -191,3 +195,26 @@ def test_rejects_confidence_outside_half_to_one(confidence):
 def test_rejects_degenerate_allowed_share(allowed):
     with pytest.raises(ValueError, match="allowed"):
         judge_share(Tally(under=5), allowed)
+
+
+def test_a_tail_exactly_at_one_minus_confidence_decides():
+    # P(0 misses in 2 | share 0.5) = 0.25 = 1 - 0.75 exactly: "at most" 1 - confidence decides
+    assert judge_share(Tally(under=2), 0.5, 0.75).verdict is Verdict.PASS
+    assert more_jobs_to_pass(0, 1, 0.5, 0.75) == 1
+    assert judge_share(Tally(over=2), 0.5, 0.75).verdict is Verdict.FAIL
+
+
+def test_explain_in_full():
+    wide = judge_share(Tally(under=10, undecided=2), 0.05)
+    assert wide.explain() == (
+        "12 jobs: 10 under, 0 over, 2 undecided; at most 0.05 may miss, at 0.99 confidence; "
+        f"inconclusive; run at least {wide.more_jobs} more jobs "
+        "(or poll more often: undecided jobs count as misses)"
+    )
+    assert judge_share(Tally(under=10), 0.05).explain().endswith(
+        "; inconclusive; run at least 80 more jobs")  # fmt: skip
+
+
+def test_small_percentiles_are_allowed():
+    assert allowed_miss_share(0.5, True) == pytest.approx(0.995)
+    assert allowed_miss_share(99.9, False) == pytest.approx(0.999)

@@ -15,8 +15,8 @@ from harness.load.measure.warmup import (
     cold_ids,
     parse_warmup,
     split_warmup,
-    warmup_section,
 )
+from harness.load.run.judging import warmup_report
 from harness.mock import MockApi
 from harness.model import ModelConfig
 from harness.model.config import ServiceTimes
@@ -85,14 +85,17 @@ def test_cold_ids_only_when_the_server_says():
 def test_section_reports_the_warmup_apart():
     records = _at(0.0, 1.0, 2.0, 3.0)
     split = split_warmup(records, Warmup(jobs=2))
-    section = warmup_section(split, Warmup(jobs=2), {"r0", "r3"}, ["queue_wait", "run_time"])
-    assert section["warmup"] == "2jobs"
-    assert section["excluded_jobs"] == 2
-    assert section["figures"]["queue_wait"]["count"] == 2
-    assert section["cold_jobs"] == {"in_warmup": ["r0"], "measured": ["r3"]}
-    unknown = warmup_section(split, Warmup(jobs=2), None, ["detection_delay"])
-    assert unknown["cold_jobs"].startswith("unknown")
-    assert unknown["figures"] == {}
+    truth = [{"request_id": "r0", "cold": True}, {"request_id": "r3", "cold": True},
+             {"request_id": "r1", "cold": False}]  # fmt: skip
+    section = warmup_report([split], Warmup(jobs=2), truth)
+    assert (section.warmup, section.excluded_jobs) == ("2jobs", 2)
+    assert [(row.metric, row.count) for row in section.figures] == [
+        ("queue_wait", 2), ("run_time", 2), ("end_to_end", 2)]  # fmt: skip
+    assert section.cold.known
+    assert (section.cold.in_warmup, section.cold.measured) == (["r0"], ["r3"])
+    unknown = warmup_report([split], Warmup(jobs=2), None)
+    assert not unknown.cold.known
+    assert (unknown.cold.in_warmup, unknown.cold.measured) == ([], [])
 
 
 def _run_jobs(cold_start: float, count: int = 40) -> tuple[list[JobRecord], list[dict]]:
@@ -133,10 +136,13 @@ def test_a_cold_warmup_changes_p95_only_when_not_excluded():
     assert _p95(kept.measured) == pytest.approx(
         _p95(split_warmup(warm, excluded).measured), abs=0.05
     )
-    section = warmup_section(kept, excluded, ids, ["end_to_end"])
-    assert section["cold_jobs"] == {"in_warmup": [r.request_id for r in cold[:4]], "measured": []}
+    section = warmup_report([kept], excluded, truth)
+    assert section.cold.in_warmup == [r.request_id for r in cold[:4]]
+    assert section.cold.measured == []
     # the warm-up, reported apart, still shows what the cold starts cost
-    assert section["figures"]["end_to_end"]["p50"] > _p95(warm) + 2.5
+    e2e = next(row for row in section.figures if row.metric == "end_to_end")
+    assert e2e.p50 is not None
+    assert e2e.p50 > _p95(warm) + 2.5
     # a warm-up too short for the GPUs leaves a cold job among the measured ones, said so
-    short = warmup_section(split_warmup(cold, Warmup(jobs=3)), Warmup(jobs=3), ids, [])
-    assert short["cold_jobs"]["measured"] == [cold[3].request_id]
+    short = warmup_report([split_warmup(cold, Warmup(jobs=3))], Warmup(jobs=3), truth)
+    assert short.cold.measured == [cold[3].request_id]

@@ -21,7 +21,7 @@ def _sum_pmf(first: int, last: int, n: int, q: float) -> float:
     """Sum of P(X = i) for first <= i <= last (already clipped to [0, n])."""
     logs = [_log_pmf(i, n, q) for i in range(first, last + 1)]
     top = max(logs)
-    return min(1.0, math.exp(top) * math.fsum(math.exp(v - top) for v in logs))
+    return math.exp(top) * math.fsum(math.exp(v - top) for v in logs)
 
 
 def _check(n: int, q: float) -> None:

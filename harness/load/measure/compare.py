@@ -34,6 +34,7 @@ __all__ = [
     "block_resample",
     "compare_runs",
     "compare_values",
+    "percentile_interval",
     "values_of",
 ]
 
@@ -51,7 +52,7 @@ class Status(StrEnum):
 
 def block_length(n: int) -> int:
     """About sqrt(n) consecutive jobs: long enough to keep a busy spell together."""
-    return max(1, math.isqrt(max(n, 0)))
+    return max(1, math.isqrt(n))
 
 
 def block_resample(values: Sequence[float], rng: random.Random, block: int) -> list[float]:
@@ -70,6 +71,14 @@ def _relative(old: float, new: float) -> float:
     if old == 0:
         return math.inf
     return new / old - 1.0
+
+
+def percentile_interval(values: Sequence[float], confidence: float) -> tuple[float, float]:
+    """The central `confidence` share of `values`: (1 - c) / 2 cut off at each end."""
+    ordered = sorted(values)
+    n = len(ordered)
+    tail = (1.0 - confidence) / 2
+    return ordered[int(tail * n)], ordered[min(n - 1, math.ceil((1.0 - tail) * n) - 1)]
 
 
 @dataclass(frozen=True)
@@ -120,16 +129,14 @@ def compare_values(
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     rng = random.Random(seed)
     old_block, new_block = block_length(len(old)), block_length(len(new))
-    changes = sorted(
+    changes = [
         _relative(
             nearest_rank(block_resample(old, rng, old_block), percentile),
             nearest_rank(block_resample(new, rng, new_block), percentile),
         )
         for _ in range(resamples)
-    )
-    tail = (1.0 - confidence) / 2
-    low = changes[int(tail * resamples)]
-    high = changes[min(resamples - 1, math.ceil((1.0 - tail) * resamples) - 1)]
+    ]
+    low, high = percentile_interval(changes, confidence)
     old_stat, new_stat = nearest_rank(old, percentile), nearest_rank(new, percentile)
     return Change(metric, percentile, old_stat, new_stat, _relative(old_stat, new_stat), low,
                   high, len(old), len(new), confidence)  # fmt: skip
@@ -140,8 +147,9 @@ COMPARED_PERCENTILES = (50.0, 95.0)
 
 
 def values_of(records: Sequence[JobRecord], metric: str) -> list[float]:
-    """Per-job honest values (failed and lost jobs: infinity) in intended submit order."""
-    ordered = sorted(records, key=lambda r: r.intended_at)
+    """Per-job honest values (failed and lost jobs: infinity) in intended submit order; the
+    warm-up's jobs are left out, as they are from the run's own figures."""
+    ordered = sorted((r for r in records if not r.warmup), key=lambda r: r.intended_at)
     return [(iv[0] + iv[1]) / 2 for r in ordered if (iv := job_interval(r, metric)) is not None]
 
 

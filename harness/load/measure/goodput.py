@@ -68,11 +68,16 @@ def nearest_rank(values: Sequence[float], percentile: float) -> float:
 
 
 def honest_percentiles(records: Sequence[JobRecord], metric: str) -> dict[str, Any] | None:
-    """p50..p99 of interval midpoints with failed and lost jobs as infinitely late."""
-    points = [(lo + hi) / 2 for r in records if (iv := job_interval(r, metric)) for lo, hi in [iv]]
+    """p50..p99 of interval midpoints with failed and lost jobs as infinitely late.
+
+    A percentile that falls on such a job is None (JSON has no infinity): "never".
+    """
+    intervals = [iv for r in records if (iv := job_interval(r, metric)) is not None]
+    points = [(lo + hi) / 2 for lo, hi in intervals]
     if not points:
         return None
-    out: dict[str, Any] = {f"p{p:g}": nearest_rank(points, p) for p in _PERCENTILES}
+    ranks = {f"p{p:g}": nearest_rank(points, p) for p in _PERCENTILES}
+    out: dict[str, Any] = {k: None if math.isinf(v) else v for k, v in ranks.items()}
     out["count"] = len(points)
     out["infinitely_late"] = sum(1 for v in points if math.isinf(v))
     return out

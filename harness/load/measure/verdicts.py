@@ -109,10 +109,9 @@ def more_jobs_to_pass(misses: int, jobs: int, allowed: float, confidence: float)
 
     if passes(0):
         return 0
-    high = 1
+    low, high = 0, 1  # passes(low) is False, passes(high) unknown
     while not passes(high):  # the tail shrinks as jobs grow, so doubling must end
-        high *= 2
-    low = high // 2  # passes(low) is False (or low == 0, already known False)
+        low, high = high, high * 2
     while high - low > 1:
         mid = (low + high) // 2
         if passes(mid):

@@ -8,22 +8,24 @@ against a real server coldness is "unknown", never guessed.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.load.measure.goodput import honest_percentiles
+from harness.load.measure.histograms import MetricHistograms
 from harness.load.measure.jobs import JobRecord
+from harness.load.measure.results import RunResults
 
 __all__ = [
     "NO_WARMUP",
     "Warmup",
     "WarmupSplit",
+    "apply_warmup",
     "cold_ids",
     "parse_warmup",
     "split_warmup",
-    "warmup_section",
 ]
 
 _PATTERN = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*(ms|s|m|h|jobs?)?\s*")
@@ -77,6 +79,27 @@ def split_warmup(
     return WarmupSplit(ordered[cut:], ordered[:cut])
 
 
+def apply_warmup(run: RunResults, warmup: Warmup) -> tuple[RunResults, WarmupSplit]:
+    """The run with its figures (histograms) rebuilt from the jobs after the warm-up.
+
+    Every record stays, so the accounting still covers every job submitted; only the figures
+    leave the warm-up out. Each record's `warmup` flag says which side it is on.
+    """
+    split = split_warmup(run.records, warmup, run.started_at or None)
+    for rec in run.records:
+        rec.warmup = False
+    for rec in split.warmup:
+        rec.warmup = True
+    if not split.warmup:
+        return run, split
+    by_policy = any("|" in key for key in run.histograms.names())
+    rebuilt = dataclasses.replace(run, records=[], histograms=MetricHistograms())
+    for rec in split.measured:
+        rebuilt.add(rec, by_policy=by_policy)
+    rebuilt.records = list(run.records)
+    return rebuilt, split
+
+
 def cold_ids(truth: Iterable[Mapping[str, Any]] | None) -> set[str] | None:
     """Request ids the server ran as a GPU's first job; None when the server cannot say."""
     if truth is None:
@@ -85,19 +108,3 @@ def cold_ids(truth: Iterable[Mapping[str, Any]] | None) -> set[str] | None:
     if not rows or any("cold" not in row for row in rows):
         return None
     return {str(row["request_id"]) for row in rows if row["cold"]}
-
-
-def warmup_section(
-    split: WarmupSplit, warmup: Warmup, cold: set[str] | None, metrics: Sequence[str]
-) -> dict[str, Any]:
-    """The warm-up reported apart: its jobs, their honest figures, and where the cold ones were."""
-    section: dict[str, Any] = {"warmup": warmup.text, "excluded_jobs": len(split.warmup)}
-    figures = {m: honest_percentiles(split.warmup, m) for m in metrics}
-    section["figures"] = {m: f for m, f in figures.items() if f is not None}
-    if cold is None:
-        section["cold_jobs"] = "unknown: the server does not say which jobs started cold"
-        return section
-    in_warmup = [r.request_id for r in split.warmup if r.request_id in cold]
-    after = [r.request_id for r in split.measured if r.request_id in cold]
-    section["cold_jobs"] = {"in_warmup": in_warmup, "measured": after}
-    return section

@@ -16,6 +16,7 @@ from typing import Any
 from harness.errors import HarnessError, UsageError
 from harness.load.measure.results import RunResults
 from harness.load.measure.slo import Slo, parse_slo
+from harness.load.measure.warmup import parse_warmup
 from harness.load.run.plan import Plan
 from harness.load.run.report import Truth, build_report
 from harness.load.run.report_model import LoadReport
@@ -67,14 +68,7 @@ def _locust_run(plan: Plan, run: LoadSettings, repeat: int) -> RunResults:
         csv = str(Path(run.locust_csv + suffix).resolve())
     assert run.rate is not None
     assert run.arrivals is not None
-    spec = LocustRun(
-        run.scenario, plan.base_url, plan.workdir, run.duration + run.drain, run.duration,
-        run.rate, users=run.users, processes=run.processes,
-        poll_policies=";".join(run.poll_policy), job_timeout=run.job_timeout,
-        max_jobs=run.max_jobs, seed=run.seed, arrivals=run.arrivals, burst_size=run.burst_size,
-        input_image_url=run.input_image_url or "", csv_prefix=csv,
-        extra_env={"CHRONOEDIT_LOAD_SETTINGS": run.to_json()},
-    )  # fmt: skip
+    spec = LocustRun(run, plan.base_url, plan.workdir, csv_prefix=csv)
     return run_locust(spec, plan.token, plan.progress(run.scenario, repeat))
 
 
@@ -106,6 +100,7 @@ def run_load(settings: LoadSettings, token: str | None) -> LoadReport:
                 runs, base_url=target.base_url, embedded=settings.embedded,
                 target_wait=plan.target_wait, settings=settings.to_dict(),
                 slos=_slos(settings), truth=_truth(settings, target.base_url),
+                warmup=parse_warmup(settings.warmup), confidence=settings.confidence,
             )  # fmt: skip
         except (HarnessError, KeyboardInterrupt):
             raise

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from harness.load.measure.accounting import Accounting
@@ -22,7 +22,10 @@ from harness.load.measure.server_times import server_times_section
 from harness.load.measure.slo import Slo, evaluate
 from harness.load.measure.timeline import build_timeline
 from harness.load.measure.truth import compare_with_truth
+from harness.load.measure.verdicts import DEFAULT_CONFIDENCE
+from harness.load.measure.warmup import NO_WARMUP, Warmup, apply_warmup
 from harness.load.run.fleet_model import fleet_predictor
+from harness.load.run.judging import goodput_section, honest_rows, judged_jobs, warmup_report
 from harness.load.run.report_model import (
     REPORT_VERSION,
     AccountingSection,
@@ -41,6 +44,7 @@ from harness.load.run.report_model import (
     SloVerdict,
     TargetInfo,
     Violation,
+    WorkerRow,
 )
 from harness.load.run.scenarios import CANCEL_MOMENTS, SCENARIOS
 
@@ -227,6 +231,7 @@ def scenario_report(
         ground_truth=ground_truth,
         advice=advise(_policy_points(records)) if "advice" in sections else None,
         cancel=_cancel(records, merged.settings) if "cancel" in sections else None,
+        workers=[WorkerRow.of(w) for w in merged.workers],
         jobs=list(records),
     )
 
@@ -240,12 +245,28 @@ def _answer(section: ScenarioReport) -> CapacityAnswer:
 
 
 def _verdicts(slos: Sequence[Slo], sections: dict[str, ScenarioReport],
-              totals: AccountingSection) -> list[SloVerdict]:  # fmt: skip
+              totals: AccountingSection, confidence: float) -> list[SloVerdict]:  # fmt: skip
     metrics = {name: {k: m.stats() for k, m in s.metrics.items()} for name, s in sections.items()}
     counts: dict[str, float] = {"submitted": totals.submitted, **totals.buckets()}
     counts["violations"] = sum(len(s.violations) for s in sections.values())
-    jobs = {name: s.jobs for name, s in sections.items()}
-    return [SloVerdict.of(r) for r in evaluate(list(slos), metrics, counts, jobs)]
+    jobs = {name: judged_jobs(s.jobs) for name, s in sections.items()}
+    results = evaluate(list(slos), metrics, counts, jobs, confidence=confidence)
+    return [SloVerdict.of(r) for r in results]
+
+
+def _judged_section(
+    repeats: Sequence[RunResults], *, target_wait: float, truth: Truth, slos: Sequence[Slo],
+    warmup: Warmup,
+) -> ScenarioReport:  # fmt: skip
+    """A scenario's section with the warm-up out of its figures, and the verdicts' sections."""
+    kept = [apply_warmup(r, warmup) for r in repeats]
+    section = scenario_report([run for run, _ in kept], target_wait=target_wait, truth=truth)
+    judged = judged_jobs(section.jobs)
+    return replace(
+        section, honest=honest_rows(judged), goodput=goodput_section(judged, slos),
+        warmup=None if warmup == NO_WARMUP else warmup_report(
+            [split for _, split in kept], warmup, truth.jobs),
+    )  # fmt: skip
 
 
 def build_report(
@@ -258,9 +279,13 @@ def build_report(
     slos: Sequence[Slo] = (),
     truth: Truth = NO_TRUTH,
     generated_at: float | None = None,
+    warmup: Warmup = NO_WARMUP,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> LoadReport:
     sections = {
-        name: scenario_report(repeats, target_wait=target_wait, truth=truth)
+        name: _judged_section(
+            repeats, target_wait=target_wait, truth=truth, slos=slos, warmup=warmup
+        )
         for name, repeats in runs.items()
     }
     totals = sum((s.accounting for s in sections.values()), AccountingSection())
@@ -272,6 +297,6 @@ def build_report(
         interrupted=any(r.interrupted for repeats in runs.values() for r in repeats),
         accounting=totals,
         capacity=[_answer(s) for s in sections.values()],
-        slos=_verdicts(slos, sections, totals),
+        slos=_verdicts(slos, sections, totals, confidence),
         scenarios=sections,
     )

@@ -80,6 +80,10 @@ def _processes(value: int) -> str | None:
     return None
 
 
+def _port(value: int) -> str | None:
+    return None if 0 < value < 65536 else "must be a TCP port (1-65535)"
+
+
 def _policies(values: tuple[str, ...]) -> str | None:
     for text in values:
         try:
@@ -109,6 +113,20 @@ def _slos(values: tuple[str, ...]) -> str | None:
         if slo.metric not in known:
             kind = "metric (METRIC.STAT)" if slo.stat is not None else "count"
             return f"unknown {kind} {slo.metric!r} in {text!r}; known: {', '.join(known)}"
+    return None
+
+
+def _confidence(value: float) -> str | None:
+    return None if 0.5 < value < 1 else "must be in (0.5, 1)"
+
+
+def _warmup(text: str) -> str | None:
+    from harness.load.measure.warmup import parse_warmup
+
+    try:
+        parse_warmup(text)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
@@ -200,6 +218,22 @@ class LoadSettings:
                                      metavar="PREFIX")  # fmt: skip
     processes: int = setting(0, "Locust worker processes (0: one process)", parse=int,
                              check=_processes)  # fmt: skip
+    # Across machines: this command is Locust's master and waits for workers started
+    # elsewhere with `load --worker --master-host HOST`.
+    expect_workers: int = setting(
+        0, "run as master: wait for N workers from other machines (load --worker)",
+        parse=int, check=_at_least(0), metavar="N",
+    )  # fmt: skip
+    master_bind_host: str = setting(
+        "127.0.0.1", "master: address to listen on for workers (0.0.0.0: every interface)",
+        metavar="ADDR",
+    )  # fmt: skip
+    master_bind_port: int = setting(5557, "master: port to listen on for workers", parse=int,
+                                    check=_port, metavar="PORT")  # fmt: skip
+    worker: bool = setting(False, "run as a worker of a master on another machine")
+    master_host: str = setting("127.0.0.1", "worker: the master's address", metavar="ADDR")
+    master_port: int = setting(5557, "worker: the master's port", parse=int, check=_port,
+                               metavar="PORT")  # fmt: skip
     max_jobs: int = setting(
         0, "submit budget of the whole command, shared by its scenarios, repeats and workers "
         "(required remotely; 0: none)", unit="jobs", parse=int, check=_at_least(0),
@@ -208,8 +242,23 @@ class LoadSettings:
     allow_remote: bool = setting(False, "allow a non-loopback host (needs --max-jobs)")
     slo: tuple[str, ...] = setting(
         (), "gate, e.g. 'queue_wait.p95<30s' or 'lost==0' (repeatable)", repeat=True,
-        check=_slos,
+        check=_slos, metavar="GATE",
     )  # fmt: skip
+    # Verdicts (harness.load.measure.verdicts): how sure a percentile gate must be, what an
+    # undecided gate exits as, and which first jobs stay out of the figures and gates.
+    confidence: float = setting(
+        0.99, "confidence a percentile gate's PASS or FAIL needs", parse=float,
+        check=_confidence,
+    )  # fmt: skip
+    inconclusive: str | None = setting(
+        None, "exit as pass or fail when a gate is inconclusive (default: exit 3)",
+        choices=("pass", "fail"),
+    )  # fmt: skip
+    warmup: str = setting(
+        "0", "first jobs kept out of figures and gates, reported apart: a duration (30s) or a "
+        "job count (5jobs)", check=_warmup, metavar="30s|5jobs",
+    )  # fmt: skip
+    junit: str | None = setting(None, "SLO verdicts as JUnit XML", metavar="PATH")
     seed: int = setting(0, "seed of the arrivals (repeat r uses seed + r)", parse=int,
                         locust="--harness-seed")  # fmt: skip
     repeats: int = setting(1, "repeat runs (seed, seed+1, ...)", parse=int, check=_at_least(1))
@@ -250,12 +299,15 @@ class LoadSettings:
                 yield f"{flag(f.name)} {shown}: {problem}"
         if self.version != SETTINGS_VERSION:
             yield f"settings version {self.version}: this harness reads {SETTINGS_VERSION}"
+        if self.expect_workers and self.processes:
+            yield "--expect-workers and --processes: choose one (workers elsewhere, or here)"
         if self.base_url is not None and self.emulator_fault:
             yield "--emulator-fault needs the embedded emulator: drop --base-url"
 
     def outputs(self) -> list[tuple[str, str]]:
         """(flag, path) of every file the run will write."""
-        named = (("--report", self.report), ("--html", self.html), ("--csv", self.csv))
+        named = (("--report", self.report), ("--html", self.html), ("--csv", self.csv),
+                 ("--junit", self.junit))  # fmt: skip
         return [(f, p) for f, p in named if p]
 
     @property
@@ -331,8 +383,9 @@ def add_argument(parser: Any, name: str, spec: Spec, default: Any, option: str) 
             kwargs["type"] = spec.parse
         if spec.choices is not None:
             kwargs["choices"] = spec.choices
-        if spec.metavar is not None:
-            kwargs["metavar"] = spec.metavar
+        metavar = spec.metavar or ("T" if spec.unit == "s" else "N" if spec.parse is int else None)
+        if metavar is not None:
+            kwargs["metavar"] = metavar
     parser.add_argument(option, **kwargs)
 
 
