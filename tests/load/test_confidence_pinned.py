@@ -67,6 +67,15 @@ def test_bootstrap_takes_the_2_5th_and_97_5th_percentile_means():
     assert ci == ConfidenceInterval(6.2, means[50], means[1949], 5, "bootstrap")
 
 
+def test_bootstrap_draws_2000_resamples_by_default():
+    values = [float(2**i) for i in range(12)]  # so nearly every resample has its own mean
+    means = _sorted_means(values, 2000, 0)
+    assert len(set(means)) > 1500
+    assert means[1948] != means[1949]
+    ci = bootstrap_interval(values)
+    assert (ci.low, ci.high) == (means[50], means[1949])
+
+
 def test_bootstrap_is_seeded_and_sized_as_asked():
     values = [1.0, 2.0, 4.0, 8.0, 16.0]
     means = _sorted_means(values, 40, 7)

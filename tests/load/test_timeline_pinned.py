@@ -116,3 +116,27 @@ def test_saturated_throughput_needs_ten_finishes_by_default():
     served = [_rec(f"s{i}", i, i, start=i, finish=i + 0.5) for i in range(1, 11)]
     assert saturated_throughput([blocker, *served]) == 10 / 100
     assert saturated_throughput([blocker, *served[:9]]) is None
+
+
+def test_a_job_still_running_at_the_end_counts_as_running():
+    running = _rec("g", 0.0, 0.5, start=1.0)  # started, never seen finishing
+    timeline = build_timeline([running], step=1.0)
+    assert (timeline.t, timeline.queued, timeline.running) == ([0.0, 1.0], [0, 0], [0, 1])
+
+
+def test_a_finish_only_ends_its_own_job():
+    a = JobRecord("s", "p", 0, 0, 0, intervals={"started": (0, 1), "finished": (2, 3)})
+    b = JobRecord("s", "p", 0, 0, 0, intervals={"started": (0, 3), "finished": (4, 5)})
+    c = JobRecord("s", "p", 0, 0, 0, intervals={"started": (0, 3.5), "finished": (4, 5)})
+    assert max_concurrent_running([a, b, c]) == 2
+
+
+def test_a_short_queue_period_still_gives_a_rate():
+    blocker = _rec("k", 0.0, 0.0, finish=0.5)  # cancelled while queued: queue (0, 0.5)
+    served = _rec("s", 0.0, 0.0, start=0.0, finish=0.25)
+    assert saturated_throughput([blocker, served], min_finishes=1) == 1 / 0.5
+
+
+def test_a_job_that_never_started_is_not_a_completion():
+    cancelled = _rec("c", 10.2, 10.2, finish=11.2)  # inside the queue (10, 11.5), never ran
+    assert saturated_throughput([*_queueing(), cancelled], min_finishes=2) == 2 / 6.5

@@ -64,11 +64,11 @@ def test_a_missing_run_time_interval_is_not_within():
 
 def test_jobs_the_truth_cannot_judge_are_skipped():
     records = [
+        _rec("unmeasured", run_time=(0.0, 9.0)),  # no queue interval: not compared
         _rec(None, queue_wait=(0.0, 1.0)),  # never accepted
         _rec("unknown", queue_wait=(0.0, 1.0)),  # not in the truth
         _rec("queued", queue_wait=(0.0, 1.0)),  # never started on the server
         _rec("running", queue_wait=(0.0, 1.0), run_time=(0.0, 9.0)),  # not finished: wait only
-        _rec("unmeasured", run_time=(0.0, 9.0)),  # no queue interval: not compared
     ]
     truth = [
         _truth("queued", 0.0, None, None, service_time=7.0),
