@@ -45,9 +45,9 @@ def test_the_default_job_is_the_public_figure():
 
 
 def test_plan_counts_what_runs_and_at_most_what_might():
-    cost = RunCost.plan([{}, {"num_inference_steps": 20}], [{}, {}, {}])
+    cost = RunCost.plan([{}, {"num_inference_steps": 20}], [{}, {"num_inference_steps": 4}])
     assert cost.planned == pytest.approx(10.0 + STEP * 21.5)
-    assert cost.worst == pytest.approx(40.0 + STEP * 21.5)
+    assert cost.worst == pytest.approx(20.0 + STEP * 21.5 + STEP * 5.5)
     assert (cost.used, cost.ran, cost.spared) == (None, 0, 0)
     assert RunCost.plan([], []) == RunCost(0.0, 0.0)
 

@@ -109,3 +109,12 @@ def test_past_deadline_is_at_or_after_it():
     assert s.past_deadline("a", 5.0)
     assert s.past_deadline("a", 6.0)
     assert not s.past_deadline("unknown", 1e12)
+
+
+def test_a_job_removed_and_added_again_keeps_its_first_place():
+    s = PollSchedule(1.0, 0.25)
+    s.add("a", 0.0, 10.0)
+    s.add("b", 0.0, 10.0)
+    s.remove("a")
+    s.add("a", 0.0, 10.0)
+    assert s.next() == ("a", 0.0)
