@@ -132,7 +132,7 @@ def main() -> None:
                     "0.2",
                     "--max-jobs",
                     str(args.pollers),
-                    "--poll-policies",
+                    "--poll-policy",
                     "fixed:0.000001",
                     "--csv",
                     f"harness{i}",

@@ -30,15 +30,17 @@ ALLOWED: dict[str, frozenset[str]] = {
     "load": FOUNDATION | {"load.measure"},  # the package re-exports the pure measurement
     "load.measure": FOUNDATION | {"client"},
     "load.run": FOUNDATION | {"client", "model", "target", "load.measure"},
-    "load.swarm": FOUNDATION | {"client", "target", "load.measure", "load.run"},
+    # swarm judges load jobs with the check catalog's own rule functions
+    "load.swarm": FOUNDATION | {"client", "cases", "checks", "target", "load.measure", "load.run"},
     "reports": FOUNDATION | {"checks", "conform", "load", "load.measure", "load.run"},
     "pytest_plugin": FOUNDATION
     | {"client", "cases", "checks", "conform", "mock", "model", "target"},
 }
-# Importing these monkey-patches the interpreter (gevent) or needs it patched: only here.
-GEVENT_MODULES = {f"harness.load.swarm.{name}"
-                  for name in ("book", "users", "locust_events", "locust_options")}  # fmt: skip
-LOCUST_MODULES = GEVENT_MODULES - {"harness.load.swarm.book"}
+# Importing these monkey-patches the interpreter (gevent) or needs it patched: only the swarm.
+SWARM = {m for m in (f"harness.load.swarm.{p.stem}" for p in
+         (PACKAGE / "load" / "swarm").glob("*.py")) if not m.endswith("__init__")}  # fmt: skip
+GEVENT_MODULES = SWARM
+LOCUST_MODULES = SWARM
 
 
 def modules() -> Iterator[tuple[str, Path]]:

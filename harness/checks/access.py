@@ -85,7 +85,7 @@ def auth_status_code(ctx: CheckContext) -> Verdict:
         return skipped("no auth probe was sent")
     codes = sorted({r.http_status for _, r in reads})
     shown = sample((r for _, r in reads), key=lambda r: r.http_status)
-    return observed(f"unauthenticated calls answered HTTP {codes}", shown)
+    return observed(f"unauthenticated calls answered HTTP {codes}", shown, judged=len(reads))
 
 
 @check("tenant-isolation", rule="tenant.isolation")

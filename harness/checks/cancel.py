@@ -81,6 +81,7 @@ def cancel_in_progress(ctx: CheckContext) -> Verdict:
     return ends_normally(job, t) or passed(
         f"job {job.request_id}: not_cancellable while in progress, then {job.last_word}",
         [reply.exchange],
+        judged=1 + len(after(job, t)),
     )
 
 
@@ -105,7 +106,9 @@ def cancel_finished(ctx: CheckContext) -> Verdict:
             [reply.exchange, changed[0].exchange],
         )
     return passed(
-        f"cancel of a {t.seen_before} job: 202 not_cancellable, no change", [reply.exchange]
+        f"cancel of a {t.seen_before} job: 202 not_cancellable, no change",
+        [reply.exchange],
+        judged=1 + len(later),
     )
 
 
@@ -124,5 +127,7 @@ def cancel_status_field(ctx: CheckContext) -> Verdict:
         {f"{kind}: {r.body.get('status')!r}/{r.body.get('outcome')!r}" for kind, r in seen}
     )
     return observed(
-        "cancel answers (kind: status/outcome): " + "; ".join(pairs), [seen[0][1].exchange]
+        "cancel answers (kind: status/outcome): " + "; ".join(pairs),
+        [seen[0][1].exchange],
+        judged=len(seen),
     )

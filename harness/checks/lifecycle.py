@@ -9,11 +9,40 @@ from harness.checks.observations import JobRecord, Read
 from harness.checks.registry import Verdict, check, failed, observed, passed, sample, skipped
 from harness.client.vocabulary import Phase
 
-__all__: list[str] = []
+__all__ = ["goes_back", "terminal_changes"]
 
 
 def _jobs(ctx: CheckContext) -> list[JobRecord]:
     return list(ctx.obs.jobs.values())
+
+
+# One job's rules, shared by the checks below and by load runs (judged job by job).
+def goes_back(job: JobRecord) -> Verdict | None:
+    """A failure if the job's status went back (None: it never did)."""
+    # An undocumented word has no place in the order: status-words judges it, not this.
+    reads = [r for r in job.all_statuses if r.ok and r.phase is not Phase.UNKNOWN]
+    for before, after in itertools.pairwise(reads):
+        if after.phase.rank < before.phase.rank:
+            return failed(
+                f"job {job.request_id} went from {before.word} back to {after.word}",
+                [before.exchange, after.exchange],
+            )
+    return None
+
+
+def terminal_changes(job: JobRecord) -> Verdict | None:
+    """A failure if a read after the job's first terminal one says another word."""
+    reads = [r for r in job.all_statuses if r.ok]
+    first = next((i for i, r in enumerate(reads) if r.phase.terminal), None)
+    if first is None:
+        return None
+    for later in reads[first + 1 :]:
+        if later.word != reads[first].word:
+            return failed(
+                f"job {job.request_id} was {reads[first].word}, later {later.word}",
+                [reads[first].exchange, later.exchange],
+            )
+    return None
 
 
 @check("lifecycle-monotonic", rule="lifecycle.monotonic")
@@ -22,14 +51,8 @@ def lifecycle_monotonic(ctx: CheckContext) -> Verdict:
     if not jobs:
         return skipped("no job was polled")
     for job in jobs:
-        # An undocumented word has no place in the order: status-words judges it, not this.
-        reads = [r for r in job.all_statuses if r.ok and r.phase is not Phase.UNKNOWN]
-        for before, after in itertools.pairwise(reads):
-            if after.phase.rank < before.phase.rank:
-                return failed(
-                    f"job {job.request_id} went from {before.word} back to {after.word}",
-                    [before.exchange, after.exchange],
-                )
+        if verdict := goes_back(job):
+            return verdict
     count = sum(len(j.all_statuses) for j in jobs)
     # the progression of the job seen in the most phases: its first read in each phase
     job = max(jobs, key=lambda j: len({r.phase for r in j.all_statuses if r.ok}))
@@ -48,12 +71,8 @@ def terminal_stable(ctx: CheckContext) -> Verdict:
             continue
         checked += 1
         pairs.append((reads[first], reads[-1]))
-        for later in reads[first + 1 :]:
-            if later.word != reads[first].word:
-                return failed(
-                    f"job {job.request_id} was {reads[first].word}, later {later.word}",
-                    [reads[first].exchange, later.exchange],
-                )
+        if verdict := terminal_changes(job):
+            return verdict
     if not checked:
         return skipped("no job reached a terminal state")
     # the first job's terminal read and its last re-read, then one per further terminal word
@@ -175,4 +194,5 @@ def failed_job_shape(ctx: CheckContext) -> Verdict:
     return observed(
         f"{len(failed_jobs)} failed; /status said {job.last_word}, error {error!r}",
         [job.final_result.exchange],
+        judged=len(failed_jobs),
     )

@@ -99,16 +99,21 @@ def error_schema(ctx: CheckContext) -> Verdict:
 def known_request(ctx: CheckContext) -> Verdict:
     """Every status, result and cancel call about a job the server acknowledged, sent with the
     run's own token: workload reads, re-reads, cancels, races, follow-up reads alike."""
-    known = set(ctx.obs.jobs)
-    judged, bad = [], []
+    ended = _ended(ctx)
+    judged, bad, expired = [], [], 0
     for ex in ctx.obs.api_exchanges():
         endpoint = endpoint_of(ex)
         if endpoint in (None, "submit") or ex.status_code is None or not ctx.obs.own(ex):
             continue
-        if _request_id(ex) not in known or ex.status_code in TRANSIENT_STATUSES:
+        rid = _request_id(ex)
+        if rid not in ended or ex.status_code in TRANSIENT_STATUSES:
             continue
         judged.append(ex)
-        if endpoint is not None and ex.status_code != _SUCCESS[endpoint]:
+        if endpoint is None or ex.status_code == _SUCCESS[endpoint]:
+            continue
+        if ex.status_code == 404 and ctx.obs.order(ex) > ended[rid]:
+            expired += 1  # a finished job may expire (retention is the server's choice)
+        else:
             bad.append(ex)
     if not judged:
         return skipped("no call about an acknowledged job got an answer")
@@ -121,11 +126,23 @@ def known_request(ctx: CheckContext) -> Verdict:
             judged=len(judged),
         )
     shown = sample(judged, key=endpoint_of)
+    gone = f" ({expired} 404s after the job had finished: expired)" if expired else ""
     return passed(
-        f"{len(judged)} calls about acknowledged jobs answered their success status",
+        f"{len(judged)} calls about acknowledged jobs answered their success status{gone}",
         shown,
         judged=len(judged),
     )
+
+
+def _ended(ctx: CheckContext) -> dict[str, float]:
+    """Each acknowledged job -> when it was first read finished (by order; inf: never)."""
+    ended: dict[str, float] = {}
+    for rid, job in ctx.obs.jobs.items():
+        final = [job.final_result] if job.final_result is not None else []
+        reads = [r for r in [*job.all_statuses, *job.pending_results, *final] if r.ok]
+        done = [ctx.obs.order(r.exchange) for r in reads if r.phase.terminal]
+        ended[rid] = float(min(done)) if done else float("inf")
+    return ended
 
 
 def _request_id(ex: Exchange) -> str:

@@ -77,4 +77,4 @@ def timestamps(ctx: CheckContext) -> Verdict:
     else:
         parts.append("no finished job had both stamps parsed and client bounds")
     evidence = [r.exchange for _, r in finals[:1]] + [r.exchange for r in pending[:1]]
-    return observed("; ".join(parts), evidence)
+    return observed("; ".join(parts), evidence, judged=len(finals) + len(pending))

@@ -46,7 +46,8 @@ def transport(ctx: CheckContext) -> Verdict:
     if not counts:
         return observed(
             f"{len(exchanges)} calls: none lost, none answered 429/5xx (no evidence: nothing to "
-            "show)"
+            "show)",
+            judged=len(exchanges),
         )
     parts = [
         f"{endpoint}: " + ", ".join(f"{n} {what}" for what, n in problems.items())
@@ -62,4 +63,5 @@ def transport(ctx: CheckContext) -> Verdict:
     return observed(
         f"{total} of {len(exchanges)} calls lost or answered 429/5xx ({'; '.join(parts)}){notes}",
         shown,
+        judged=len(exchanges),
     )

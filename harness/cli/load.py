@@ -9,12 +9,14 @@ Exit codes: 0 ok, 1 an SLO failed, 3 an SLO inconclusive (none failed; see --inc
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from harness.cli.options import add_target_options, writable_dir, writable_file
 from harness.load.run.settings import LoadSettings, add_argument, flag, option_specs
+from harness.secrets import TOKEN_ENV
 
 __all__ = ["register", "run", "settings_from_args"]
 
@@ -48,6 +50,14 @@ def run(args: argparse.Namespace) -> int:
     from harness.reports.load_writers import write_reports
 
     settings = settings_from_args(args)
+    if settings.worker:  # serve a master elsewhere: it holds the settings, budget and report
+        from harness.load.run.runner import serve_worker
+
+        token = args.token or os.environ.get(TOKEN_ENV)  # handed on in the environment only
+        return serve_worker(
+            settings.master_host, settings.master_port, token,
+            lambda line: print(line, file=sys.stderr, flush=True),
+        )  # fmt: skip
     check_target(settings)
     for name, path in settings.outputs():  # fail before spending: every output writable
         writable_file(path, name)

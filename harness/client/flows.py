@@ -12,7 +12,7 @@ job timeout (never under `MIN_POLL_SECONDS`), so it ends within the job timeout 
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -30,7 +30,16 @@ from harness.errors import JobTimeout, TransportError
 from harness.evidence import Exchange
 from harness.secrets import Token
 
-__all__ = ["MIN_POLL_SECONDS", "Flow", "Send", "Sleep", "call_flow", "request_flow", "wait_flow"]
+__all__ = [
+    "MIN_POLL_SECONDS",
+    "Flow",
+    "Send",
+    "Sleep",
+    "call_flow",
+    "drive",
+    "request_flow",
+    "wait_flow",
+]
 
 T = TypeVar("T")
 MIN_POLL_SECONDS = 1.0  # a poll near the job deadline still gets this long to be answered
@@ -51,6 +60,26 @@ class Sleep:
 
 Outcome = Received | httpx.RequestError | None
 Flow = Generator[Send | Sleep, Outcome, T]
+
+
+def drive(flow: Flow[T], send: Callable[[Send], Received], sleep: Callable[[float], None]) -> T:
+    """Run a flow to its end with a blocking `send` (which honours the step's timeout and byte
+    limit) and `sleep`: the sync client's loop, public so other blocking transports (Locust's
+    FastHttpSession under gevent) drive the same flows."""
+    outcome: Outcome = None
+    while True:
+        try:
+            step = flow.send(outcome)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        if isinstance(step, Send):
+            try:
+                outcome = send(step)
+            except httpx.RequestError as exc:
+                outcome = exc
+        else:
+            sleep(step.seconds)
+            outcome = None
 
 
 def request_flow(

@@ -8,11 +8,19 @@ import httpx
 
 from harness.client.base import ClientSettings, Reply
 from harness.client.bounds import Bounds
-from harness.client.flows import Flow, Send, call_flow, new_history, request_flow, wait_flow
+from harness.client.flows import (
+    Flow,
+    Send,
+    call_flow,
+    drive,
+    new_history,
+    request_flow,
+    wait_flow,
+)
 from harness.client.policies import PollPolicy
 from harness.client.protocol import Call
 from harness.client.records import CancelAck, History, JobResult, JobStatus, RunOutcome, SubmitAck
-from harness.client.transport import bounded_http_client, send_bounded
+from harness.client.transport import Received, bounded_http_client, send_bounded
 from harness.clock import Clock, SystemClock
 from harness.secrets import Token
 
@@ -59,21 +67,12 @@ class Client(ClientSettings):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def send(self, step: Send) -> Received:
+        """One bounded exchange over the injected httpx client (what `drive` sends with)."""
+        return send_bounded(self.http, step.request, step.limit, step.timeout)
+
     def _drive(self, flow: Flow[T]) -> T:
-        outcome: Any = None
-        while True:
-            try:
-                step = flow.send(outcome)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-            if isinstance(step, Send):
-                try:
-                    outcome = send_bounded(self.http, step.request, step.limit, step.timeout)
-                except httpx.RequestError as exc:
-                    outcome = exc
-            else:
-                self.clock.sleep(step.seconds)
-                outcome = None
+        return drive(flow, self.send, self.clock.sleep)
 
     def request(
         self, call: Call, *, token: Token | bool | None = True, timeout: float | None = None

@@ -82,7 +82,7 @@ class Baseline:
 def load_baseline(path: Path) -> Baseline:
     """Read a baseline file; a missing or malformed one is a usage error (exit 2)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_bytes())
     except OSError as exc:
         raise UsageError(f"--baseline: cannot read {path}: {exc.strerror}") from None
     except ValueError as exc:
@@ -99,7 +99,7 @@ def load_baseline(path: Path) -> Baseline:
 
 def write_baseline(path: Path, findings: Iterable[Finding]) -> Baseline:
     baseline = Baseline.of(findings)
-    path.write_text(json.dumps(baseline.to_dict(), indent=1) + "\n", encoding="utf-8")
+    path.write_bytes(json.dumps(baseline.to_dict(), indent=1).encode() + b"\n")  # ASCII JSON
     return baseline
 
 

@@ -58,10 +58,12 @@ def load_junit_xml(verdicts: Sequence[SloVerdict], inconclusive: str = "skip") -
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("errors", "0")
-    return ET.tostring(root, encoding="unicode", xml_declaration=True)
+    # utf-8 spelled out: with "unicode" the declaration would name the machine's locale
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data.decode()
 
 
 def write_load_junit(
     path: Path, verdicts: Sequence[SloVerdict], inconclusive: str = "skip"
 ) -> None:
-    path.write_text(load_junit_xml(verdicts, inconclusive) + "\n", encoding="utf-8")
+    path.write_bytes(load_junit_xml(verdicts, inconclusive).encode() + b"\n")

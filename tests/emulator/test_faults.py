@@ -193,6 +193,46 @@ def _(face: Face) -> None:
     assert positions[-1] > positions[0]
 
 
+@demo("forget_running")
+def _(face: Face) -> None:
+    rid = face.job(**BLOCKER)
+    codes = [face.status(rid).status_code for _ in range(4)]
+    assert codes == [200, 404, 200, 404]
+    assert face.status(rid).json()["status"] == "in_progress"
+
+
+@demo("refuse_queued_cancel")
+def _(face: Face) -> None:
+    victim = _queued(face)
+    r = face.cancel(victim)
+    assert (r.status_code, r.json()["outcome"]) == (202, "not_cancellable")
+    assert face.status(victim).json()["status"] == "in_queue"
+
+
+@demo("queue_position_from_tail")
+def _(face: Face) -> None:
+    rid = _queued(face)
+    first = face.status(rid).json()["queue_position"]
+    face.job()  # joins behind it
+    assert face.status(rid).json()["queue_position"] == first + 1
+
+
+@demo("cancel_text_body")
+def _(face: Face) -> None:
+    r = face.cancel(face.job())
+    assert r.status_code == 202
+    assert r.headers["content-type"].startswith("text/plain")
+    with pytest.raises(ValueError, match="Expecting value"):
+        r.json()
+
+
+@demo("unknown_request_text")
+def _(face: Face) -> None:
+    r = face.status("no-such-job")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/plain")
+
+
 @demo("result_404_while_pending")
 def _(face: Face) -> None:
     rid = face.job()

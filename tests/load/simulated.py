@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from harness.client.records import History, JobStatus, Poll
 from harness.load.measure.intervals import Interval
 from harness.load.measure.jobs import CancelRecord, JobRecord
 from harness.load.measure.results import RunResults
@@ -74,9 +75,7 @@ def simulate(
         heapq.heappush(free, end)
         started, finished = _seen(start, t + ACK, poll), _seen(end, t + ACK, poll)
         rec.outcome, rec.final_status = "completed", "completed"
-        rec.polls = [(t + ACK + k * poll, t + ACK + k * poll + 0.001, "in_progress")
-                     for k in range(int((end - t) / poll) + 1)]  # fmt: skip
-        rec.first_running_seen, rec.terminal_seen = started.upper, finished.upper
+        rec.history = _history(rid, t, poll, start, end)
         rec.intervals = {
             name: (iv.lower, iv.upper)
             for name, iv in {
@@ -95,3 +94,17 @@ def simulate(
         results.add(rec, by_policy=scenario == "polling")
     results.ended_at = t + 5
     return Simulated(results, truth)
+
+
+def _history(rid: str, t: float, poll: float, start: float, end: float) -> History:
+    """The client's polls of a simulated job: queued, running, then completed once."""
+    history = History(rid, t, t + ACK)
+    k = 0
+    while True:
+        sent = t + ACK + k * poll
+        word = "in_queue" if sent < start else "in_progress" if sent < end else "completed"
+        status = JobStatus(rid, word, 0 if word == "in_queue" else None, {"status": word})
+        history.polls.append(Poll(sent, sent + 0.001, status))
+        if word == "completed":
+            return history
+        k += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.client.records import History, JobStatus, Poll
 from harness.load.measure.advice import (
     COMMON_DEFAULTS,
     Advice,
@@ -103,7 +104,7 @@ def test_the_metric_list():
     assert COUNT_METRICS == ("polls_per_job", "wasted_polls", "bytes_per_job")
     assert set(DURATION_METRICS) | set(COUNT_METRICS) == set(METRICS)
     assert COUNTS == ("submitted", "completed", "failed", "cancelled", "lost", "rejected",
-                      "violations")  # fmt: skip
+                      "unaccounted", "violations")  # fmt: skip
     assert METRICS["queue_wait"].label == "queue wait"
     assert unit_of("queue_wait") == "s"
     assert unit_of("polls_per_job|fixed 1s") == "count"
@@ -116,8 +117,11 @@ def test_what_a_job_contributes():
     assert metrics_of(rejected) == [("time_to_ack", 0.25), ("schedule_lag", 0.5)]
     rec = JobRecord("s", "p", 10.0, 10.5, 10.75, request_id="j", outcome="completed")
     rec.intervals = {"queue_wait": (1.0, 2.0), "end_to_end": (3.0, 5.0), "run_time": (2.0, 3.0)}
-    rec.polls = [(0.0, 0.1, "in_queue")] * 3
-    rec.wasted_polls, rec.bytes_sent, rec.bytes_received = 1, 100, 250
+    queued = JobStatus("j", "in_queue", 0, {"status": "in_queue"})
+    rec.history = History("j", 10.5, 10.75)  # the client's history: three polls, one wasted
+    rec.history.polls = [Poll(0.0, 0.1, queued, None, 10, 50), Poll(0.2, 0.3, queued, None, 10, 50)]
+    rec.history.polls.append(Poll(0.4, 0.5, None, "HTTP 503", 10, 50))
+    rec.call_bytes_sent, rec.call_bytes_received = 70, 100
     assert metrics_of(rec) == [
         ("time_to_ack", 0.25), ("schedule_lag", 0.5),
         ("queue_wait", 1.5), ("queue_wait_from_intended", 2.0),

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import gevent
+import httpx
 import pytest
 from gevent.event import Event
 
+from harness.client.bounds import Body
+from harness.client.flows import Flow, Send, drive
 from harness.client.policies import FixedInterval
-from harness.client.protocol import Call
+from harness.client.transport import Received
 from harness.load.measure.results import RunResults
 from harness.load.swarm.book import JobBook
-from harness.load.swarm.flow import Answer, FlowSettings, JobFlow
+from harness.load.swarm.driver import LoadClient, RequestBuilder
+from harness.load.swarm.flow import FlowSettings, LoadJob
+
+BASE = "http://127.0.0.1:9"
 
 
 class Server:
@@ -32,26 +39,32 @@ class Server:
         self.hold_cancel = Event()
         self.hold_cancel.set()
 
-    def __call__(self, call: Call) -> Answer:
-        sent = time.time()
-        if call.endpoint == "submit":
+    def send(self, step: Send) -> Received:
+        request = step.request
+        path = request.url.path
+        if "/v1/models/" in path:
             request_id = f"job-{len(self.jobs) + 1}"
             self.jobs[request_id] = "in_queue"
             self.calls.append(("submit", request_id))
             self.hold_submit.wait()
-            return _answer(200, {"request_id": request_id}, sent)
-        request_id = call.path.rstrip("/").split("/")[-2]
-        if call.endpoint == "cancel":
+            return _answer(request, 200, {"request_id": request_id})
+        request_id, endpoint = path.rstrip("/").split("/")[-2:]
+        if endpoint == "cancel":
             self.calls.append(("cancel", request_id))
             self.hold_cancel.wait()
             self.jobs[request_id] = "cancelled"
-            return _answer(202, {"request_id": request_id, "outcome": "cancelled"}, sent)
+            return _answer(request, 202, {"request_id": request_id, "outcome": "cancelled"})
         gevent.sleep(0.001)
-        return _answer(200, {"request_id": request_id, "status": self.jobs[request_id]}, sent)
+        return _answer(request, 200, {"request_id": request_id, "status": self.jobs[request_id]})
+
+    def run(self, flow: Flow[Any]) -> Any:
+        return drive(flow, self.send, gevent.sleep)
 
 
-def _answer(status: int, body: dict[str, object], sent: float) -> Answer:
-    return Answer(status, json.dumps(body).encode(), sent, time.time(), 10)
+def _answer(request: httpx.Request, status: int, body: dict[str, object]) -> Received:
+    content = json.dumps(body).encode()
+    response = httpx.Response(status, content=content, request=request)
+    return Received(response, Body(content, len(content)))
 
 
 @pytest.fixture
@@ -63,11 +76,13 @@ def _book() -> JobBook:
     return JobBook(RunResults("t", started_at=time.time()))
 
 
-def _submit(book: JobBook, server: Server) -> JobFlow:
+def _submit(book: JobBook, server: Server) -> LoadJob:
     assert book.take_budget()
-    flow = JobFlow(server, gevent.sleep, time.time, FlowSettings("t", FixedInterval(0.05)))
-    book.start(flow, {"prompt": "x"}, time.time())
-    return flow
+    client = LoadClient(BASE, "t0ken")
+    settings = FlowSettings("t", FixedInterval(0.05))
+    job = LoadJob(client, RequestBuilder(), settings, intended_at=time.time())
+    book.start(job, {"prompt": "x"}, server.run)
+    return job
 
 
 def _recorded(book: JobBook) -> dict[str | None, str | None]:

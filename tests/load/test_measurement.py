@@ -97,6 +97,7 @@ def test_accounting_adds_up_or_refuses():
         "cancelled": 0,
         "lost": 1,
         "rejected": 1,
+        "unaccounted": 0,
     }
     with pytest.raises(AccountingError):
         Accounting.of(["vanished"])

@@ -1,9 +1,7 @@
-"""Offline: bursts, the shared submit budget, honest capacity lower bounds, cancel moments that
+"""Offline: bursts, honest capacity lower bounds, cancel moments that
 never happened, ground truth that is gone, the HTML's per-policy table."""
 
 from __future__ import annotations
-
-import multiprocessing
 
 import pytest
 
@@ -12,7 +10,6 @@ from harness.load.measure.jobs import JobRecord
 from harness.load.run.execute import fetch_truth
 from harness.load.run.report import Truth, build_report, cancel_moments
 from harness.load.run.report_model import CancelMoment
-from harness.load.swarm.budget import SharedBudget
 from harness.reports.load_format import capacity_line
 from harness.reports.load_html import render_html
 from harness.reports.load_json import report_data
@@ -25,26 +22,6 @@ def test_bursts_keep_the_mean_rate_and_come_in_groups():
     assert len(offsets) % 6 == 0
     assert all(len(set(offsets[i : i + 6])) == 1 for i in range(0, len(offsets), 6))
     assert 1.6 < len(offsets) / 600 < 2.4
-
-
-def _take_many(path: str, n: int, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    from pathlib import Path
-
-    budget = SharedBudget(Path(path), 12)
-    out.put(sum(budget.take() for _ in range(n)))
-
-
-def test_the_whole_budget_is_usable_across_processes(tmp_path):
-    out: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-    procs = [
-        multiprocessing.Process(target=_take_many, args=(str(tmp_path / "b"), n, out))
-        for n in (20, 2)  # one busy worker, one nearly idle: 12 submits in all, not 6 + 2
-    ]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    assert out.get() + out.get() == 12
 
 
 def test_an_unsaturated_capacity_is_a_lower_bound_everywhere():

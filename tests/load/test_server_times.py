@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
-from harness.client.protocol import Call
+from harness.client.flows import Send, drive
 from harness.client.timestamps import StampForm, parse_stamp, server_duration
-from harness.clock import VirtualClock
+from harness.client.transport import Received
 from harness.load.measure.jobs import JobRecord
 from harness.load.measure.results import RunResults
 from harness.load.measure.server_times import (
@@ -21,9 +22,8 @@ from harness.load.measure.server_times import (
 )
 from harness.load.run.report import build_report
 from harness.load.run.report_model import to_plain
-from harness.load.swarm.flow import Answer
 from harness.reports.load_console import print_summary
-from tests.load.test_flow import Scripted, _run
+from tests.load.test_flow import bench
 
 T0 = 1767225600.0  # 2026-01-01T00:00:00Z
 
@@ -130,33 +130,32 @@ def test_no_result_read_is_reported_not_an_error(capsys):
     assert "server timestamps: no /result was read" in capsys.readouterr().out
 
 
-class Stamped(Scripted):
-    """The scripted job, with the server's stamps on /result (same clock, shifted by `skew`)."""
-
-    def __init__(self, clock: VirtualClock, start: float, end: float, skew: float = 0.0):
-        super().__init__(clock, start, end)
-        self.created, self.skew = clock.now(), skew
-
-    def __call__(self, call: Call) -> Answer:
-        answer = super().__call__(call)
-        if call.endpoint != "result":
-            return answer
-        body = json.loads(answer.body)
-        body["created_at"] = _iso(self.created + self.skew)
-        body["finished_at"] = _iso(self.end + self.skew)
-        return Answer(answer.status, json.dumps(body).encode(), answer.sent_at, answer.received_at)
-
-
 @pytest.mark.parametrize("skew", [0.0, 120.0])
 def test_the_flow_records_the_stamps_raw_and_parsed_and_they_agree(skew):
-    clock = VirtualClock(T0)
-    server = Stamped(clock, 1.0, 3.0, skew)
-    _, rec = _run(server, clock)
+    """The respx mock's own stamps on /result, shifted by `skew` (a server clock ahead)."""
+    with bench() as b:
+
+        def send(step: Send) -> Received:
+            received = b.client.send(step)
+            answer = received.response
+            if not step.request.url.path.endswith("/result"):
+                return received
+            body = json.loads(answer.content)
+            for key in ("created_at", "finished_at"):
+                body[key] = _iso(parse_stamp(body[key]).epoch + skew)  # type: ignore[operator]
+            shifted = httpx.Response(answer.status_code, json=body, request=step.request)
+            return Received(shifted, received.body)
+
+        job = b.job()
+        rec: JobRecord = drive(job.flow(b.body), send, b.api.clock.sleep)
+        truth = b.truth(rec.request_id)
+    finished = float(truth["finished_at"])  # type: ignore[arg-type]
+    e2e = finished - float(truth["submitted_at"])  # type: ignore[arg-type]
     assert rec.outcome == "completed"
     assert rec.result_read
     assert isinstance(rec.server_created_at, str)
     assert rec.server_created_at.endswith("Z")
-    assert rec.server_finished == pytest.approx(server.end + skew, abs=0.001)
+    assert rec.server_finished == pytest.approx(finished + skew, abs=0.001)
     comparison = compare_job(rec)
     assert comparison is not None
     assert comparison.within
@@ -165,11 +164,11 @@ def test_the_flow_records_the_stamps_raw_and_parsed_and_they_agree(skew):
     assert section.clock_offset.median == pytest.approx(skew, abs=0.002)
     # never substituted: the client's end-to-end stays the polled interval around the truth
     lower, upper = rec.intervals["end_to_end"]
-    assert lower < 3.0 < upper
+    assert lower <= e2e <= upper
     back = JobRecord.from_dict(json.loads(json.dumps(rec.to_dict())))
     assert back.server_created_at == rec.server_created_at
     assert back.server_end_to_end == rec.server_end_to_end
-    assert rec.to_dict()["server_end_to_end"] == pytest.approx(3.0, abs=0.001)
+    assert rec.to_dict()["server_end_to_end"] == pytest.approx(e2e, abs=0.001)
 
 
 def test_section_and_line_figure_by_figure():

@@ -75,8 +75,16 @@ def test_known_new_and_fixed():
     assert [f.check_id for f in judged.new] == ["c4"]
     assert [e.check for e in judged.fixed] == ["c2"]
     assert judged.exit_code == 1
-    assert judged.lines()[-1] == "baseline: 1 known, 1 new, 1 fixed"
-    assert "baseline: NEW c4: new breakage" in judged.lines()
+    assert judged.lines() == [
+        "baseline: known c1: broke 7 times",
+        "baseline: NEW c4: new breakage",
+        "baseline: fixed c2 (broke <n> times)",
+        "baseline: 1 known, 1 new, 1 fixed",
+    ]
+    assert judged.to_dict()["known"] == [{"check": "c1", "rule": "rule-of-c1",
+                                          "signature": "broke <n> times"}]  # fmt: skip
+    assert judged.to_dict()["new"] == [{"check": "c4", "rule": "rule-of-c4",
+                                        "signature": "new breakage"}]  # fmt: skip
     assert judged.to_dict()["fixed"] == [{"check": "c2", "rule": "rule-of-c2",
                                           "signature": "broke <n> times"}]  # fmt: skip
 
@@ -100,7 +108,12 @@ def test_baseline_keeps_only_failures():
 
 def test_file_round_trip(tmp_path):
     path = tmp_path / "baseline.json"
-    written = write_baseline(path, [_finding("c2"), _finding("c1")])
+    written = write_baseline(path, [_finding("c2", "à → b"), _finding("c1")])
+    assert path.read_bytes() == (
+        b'{\n "version": 1,\n "findings": [\n  {\n   "check": "c1",\n   "rule": "rule-of-c1",\n'
+        b'   "signature": "broke <n> times"\n  },\n  {\n   "check": "c2",\n'
+        b'   "rule": "rule-of-c2",\n   "signature": "\\u00e0 \\u2192 b"\n  }\n ]\n}\n'
+    )  # small, sorted, ASCII: a baseline diffs well in review
     data = json.loads(path.read_text())
     assert data["version"] == 1
     assert [e["check"] for e in data["findings"]] == ["c1", "c2"]  # sorted: diffs stay small

@@ -8,9 +8,19 @@ import pytest
 
 from harness.cli import main
 from harness.load.measure.results import RunResults
+from harness.load.measure.slo import parse_slo
 from harness.load.measure.verdicts import Verdict
-from harness.load.measure.warmup import NO_WARMUP, Warmup, apply_warmup
-from harness.load.run.judging import exit_code
+from harness.load.measure.warmup import NO_WARMUP, Warmup, WarmupSplit, apply_warmup
+from harness.load.run.judging import (
+    ColdJobs,
+    GoodputSection,
+    WarmupSection,
+    exit_code,
+    goodput_section,
+    honest_rows,
+    judged_jobs,
+    warmup_report,
+)
 
 from .jobsets import job
 
@@ -121,3 +131,38 @@ def test_a_short_run_is_inconclusive_and_says_how_many_more_jobs(tmp_path, capsy
     assert section["goodput"]["targets"] == ["end_to_end.p95<30s"]
     assert [row["metric"] for row in section["honest"]] == ["queue_wait", "run_time", "end_to_end"]
     assert "<skipped" in junit_path.read_text()
+
+
+def test_honest_rows_per_metric():
+    records = [job((0.5, 0.5), at=float(i)) for i in range(3)] + [job(outcome="lost", at=9.0)]
+    rows = honest_rows(records)
+    assert [r.metric for r in rows] == ["queue_wait", "run_time", "end_to_end"]
+    wait = rows[0]
+    assert (wait.count, wait.infinitely_late) == (4, 1)
+    assert (wait.p50, wait.p90, wait.p95, wait.p99) == (0.5, None, None, None)
+    assert honest_rows([job(None, run_time=None)]) == []
+
+
+def test_goodput_section_names_its_targets():
+    records = [job((0.2, 0.2), at=float(i)) for i in range(3)] + [job((3.0, 3.0), at=5.0)]
+    slos = [parse_slo("queue_wait.p95<1s"), parse_slo("lost==0"), parse_slo("run_time.max<=2s")]
+    section = goodput_section(records, slos)
+    assert section == GoodputSection(["queue_wait.p95<1s", "run_time.max<=2s"], 4, 3, 0.75,
+                                     0.75, 0.75)  # fmt: skip
+    assert goodput_section([], []) == GoodputSection([], 0, 0, None, None, None)
+
+
+def test_judged_jobs_leave_the_warmup_out():
+    first, second = job(at=0.0), job(at=1.0)
+    first.warmup = True
+    assert judged_jobs([first, second]) == [second]
+
+
+def test_warmup_report_without_truth_or_cold_rows():
+    split = WarmupSplit([job(request_id="b")], [job(request_id="a")])
+    no_field = warmup_report([split], Warmup(jobs=1), [{"request_id": "a"}])
+    assert no_field == WarmupSection("1jobs", 1, honest_rows(split.warmup), ColdJobs(False))
+    truth = [{"request_id": "a", "cold": True}, {"request_id": "b", "cold": True}]
+    both = warmup_report([split, split], Warmup(jobs=1), truth)
+    assert both.excluded_jobs == 2
+    assert both.cold == ColdJobs(True, ["a", "a"], ["b", "b"])

@@ -81,3 +81,49 @@ def test_no_slos_is_an_empty_but_valid_file(tmp_path):
     write_load_junit(path, [])
     xml = JUnitXml.fromfile(str(path))
     assert (xml.tests, xml.failures) == (0, 0)
+
+
+def _verdict(verdict: str, scope: str = "s", explanation: str = "why") -> SloVerdict:
+    return SloVerdict(f"gate-{verdict}", scope, None, "s", verdict, verdict == "pass", explanation)
+
+
+def test_the_xml_in_full():
+    verdicts = [_verdict("pass"), _verdict("fail"), _verdict("inconclusive"),
+                _verdict("pass", scope="all")]  # fmt: skip
+    assert load_junit_xml(verdicts) == (
+        "<?xml version='1.0' encoding='utf-8'?>\n"
+        '<testsuites name="chronoedit-load" tests="4" failures="1" skipped="1" errors="0">'
+        '<testsuite name="load.s" tests="3" failures="1" skipped="1" errors="0">'
+        '<testcase classname="load.s" name="gate-pass" time="0"><system-out>pass: why'
+        "</system-out></testcase>"
+        '<testcase classname="load.s" name="gate-fail" time="0">'
+        '<failure message="fail: why">why</failure></testcase>'
+        '<testcase classname="load.s" name="gate-inconclusive" time="0">'
+        '<skipped message="inconclusive: why" /></testcase></testsuite>'
+        '<testsuite name="load.run" tests="1" failures="0" skipped="0" errors="0">'
+        '<testcase classname="load.run" name="gate-pass" time="0"><system-out>pass: why'
+        "</system-out></testcase></testsuite></testsuites>"
+    )
+
+
+def test_inconclusive_counted_as_fail_or_pass_says_so():
+    as_fail = load_junit_xml([_verdict("inconclusive")], "fail")
+    assert (
+        '<failure message="inconclusive: inconclusive, counted as fail (--inconclusive fail): '
+        'why">inconclusive, counted as fail (--inconclusive fail): why</failure>'
+    ) in as_fail
+    assert 'tests="1" failures="1" skipped="0"' in as_fail
+    as_pass = load_junit_xml([_verdict("inconclusive")], "pass")
+    assert (
+        "<system-out>inconclusive: inconclusive, counted as pass (--inconclusive pass): why"
+        "</system-out>"
+    ) in as_pass
+    assert 'tests="1" failures="0" skipped="0"' in as_pass
+
+
+def test_written_file_ends_with_a_newline(tmp_path):
+    path = tmp_path / "j.xml"
+    write_load_junit(path, [_verdict("fail")], "skip")
+    assert path.read_bytes() == load_junit_xml([_verdict("fail")]).encode() + b"\n"
+    write_load_junit(path, [_verdict("inconclusive")], "fail")
+    assert 'failures="1"' in path.read_text()

@@ -195,7 +195,9 @@ def test_le_gates_allow_the_same_small_share_as_lt_gates():
 
 
 def test_max_gate_results_keep_their_slo_and_scope():
-    result = _judge("queue_wait.max<1s", jobs_from_waits([0.2] * 5))
+    metrics = {"queue-latency": {"queue_wait": {"max": 0.2}}}
+    result = _judge("queue_wait.max<1s", jobs_from_waits([0.2] * 5), metrics)
+    assert result.actual == 0.2
     assert result.slo.text == "queue_wait.max<1s"
     assert result.scope == "queue-latency"
     assert result.explain() == "5 jobs: 5 under, 0 over, 0 undecided"

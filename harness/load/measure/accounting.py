@@ -16,6 +16,9 @@ class Bucket(StrEnum):
     CANCELLED = "cancelled"
     LOST = "lost"  # no terminal state before the run's (or the job's) deadline
     REJECTED = "rejected"  # the submit itself was refused
+    # granted (or counted) by a Locust worker that died before reporting it: the server may
+    # or may not have the job
+    UNACCOUNTED = "unaccounted"
 
 
 class AccountingError(AssertionError):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from harness.client.records import History
+from harness.client.records import History, JobStatus, Poll
 from harness.client.timestamps import parse_stamp, server_duration
 from harness.client.vocabulary import Phase
 from harness.load.measure.accounting import Bucket
@@ -28,24 +28,25 @@ class CancelRecord:
 
 @dataclass
 class JobRecord:
+    """A load job: the client's own `History` of it (polls, not copied), plus what the load run
+    adds: its schedule, its bucket, its cancel, the rule violations its reads showed."""
+
     scenario: str
     policy: str
     intended_at: float
     submit_sent: float
     submit_acked: float
     request_id: str | None = None
+    history: History | None = None  # None: the submit got no request_id
     outcome: str = Bucket.LOST.value
     final_status: str | None = None
-    first_running_seen: float | None = None
-    terminal_seen: float | None = None
-    polls: list[tuple[float, float, str | None]] = field(default_factory=list)
-    wasted_polls: int = 0
-    bytes_sent: int = 0
-    bytes_received: int = 0
+    call_bytes_sent: int = 0  # submit, result and cancel calls (the polls' are in `history`)
+    call_bytes_received: int = 0
     cancel: CancelRecord | None = None
     cleanup: str | None = None  # outcome of the run-end cancel of a job still queued
     violations: list[str] = field(default_factory=list)
     reject_reason: str | None = None
+    error: str | None = None  # why the flow stopped following the job early (e.g. HTTP 404)
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     # The server's own timestamps from /result, raw as sent and parsed to epoch seconds when
     # they parse: reported next to the client's figures, never in their place (docs/metrics.md).
@@ -55,10 +56,43 @@ class JobRecord:
     server_created: float | None = None
     server_finished: float | None = None
     warmup: bool = False  # set aside by --warmup: accounted for, kept out of figures and gates
+    worker: str | None = None  # the Locust worker that ran it (distributed runs)
 
     @property
     def schedule_lag(self) -> float:
         return max(0.0, self.submit_sent - self.intended_at)
+
+    @property
+    def polls(self) -> list[Poll]:
+        return [] if self.history is None else self.history.polls
+
+    @property
+    def wasted_polls(self) -> int:
+        return 0 if self.history is None else self.history.wasted_polls
+
+    @property
+    def bytes_sent(self) -> int:
+        return self.call_bytes_sent + sum(p.bytes_sent for p in self.polls)
+
+    @property
+    def bytes_received(self) -> int:
+        return self.call_bytes_received + sum(p.bytes_received for p in self.polls)
+
+    def _first_seen(self, phase: Phase, *, exact: bool) -> float | None:
+        if self.history is None:
+            return None
+        index = self.history.first_poll(at_least=phase)
+        if index is None or (exact and self.polls[index].phase is not phase):
+            return None
+        return self.polls[index].received_at
+
+    @property
+    def first_running_seen(self) -> float | None:
+        return self._first_seen(Phase.RUNNING, exact=True)
+
+    @property
+    def terminal_seen(self) -> float | None:
+        return self._first_seen(Phase.DONE, exact=False)
 
     def interval(self, name: str) -> Interval | None:
         pair = self.intervals.get(name)
@@ -80,22 +114,11 @@ class JobRecord:
         start = parse_stamp(self.server_created_at)
         return server_duration(start, parse_stamp(self.server_finished_at))
 
-    def fill_from(self, history: History) -> None:
-        """Copy the polls and derive the intervals (docs/metrics.md) from a finished history."""
-        self.polls = [
-            (p.sent_at, p.received_at, p.status.status if p.status else p.error)
-            for p in history.polls
-        ]
-        self.wasted_polls = history.wasted_polls
-        self.bytes_sent += sum(p.bytes_sent for p in history.polls)
-        self.bytes_received += sum(p.bytes_received for p in history.polls)
-        running = history.first_poll(at_least=Phase.RUNNING)
-        if running is not None and history.polls[running].phase is Phase.RUNNING:
-            self.first_running_seen = history.polls[running].received_at
-        done = history.first_poll(at_least=Phase.DONE)
-        if done is not None:
-            self.terminal_seen = history.polls[done].received_at
-        times = job_times(history)
+    def settle(self) -> None:
+        """Derive the intervals (docs/metrics.md) from the history as it stands."""
+        if self.history is None:
+            return
+        times = job_times(self.history)
         named = {
             "queue_wait": times.queue_wait,
             "run_time": times.run_time,
@@ -107,21 +130,56 @@ class JobRecord:
         self.intervals = {k: (v.lower, v.upper) for k, v in named.items() if v is not None}
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["schedule_lag"] = self.schedule_lag
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "history"}
+        data["cancel"] = None if self.cancel is None else asdict(self.cancel)
+        data["polls"] = [_poll_row(p) for p in self.polls]
+        for name in ("wasted_polls", "bytes_sent", "bytes_received", "schedule_lag"):
+            data[name] = getattr(self, name)
+        data["first_running_seen"] = self.first_running_seen
+        data["terminal_seen"] = self.terminal_seen
         server = self.server_end_to_end
         data["server_end_to_end"] = None if server is None else server[0]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobRecord:
-        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        cancel = fields.get("cancel")
+        names = {f.name for f in fields(cls)} - {"history"}
+        values = {k: v for k, v in data.items() if k in names}
+        cancel = values.get("cancel")
         if isinstance(cancel, dict):
-            fields["cancel"] = CancelRecord(**cancel)
-        fields["polls"] = [tuple(p) for p in fields.get("polls", [])]
-        fields["intervals"] = {k: tuple(v) for k, v in fields.get("intervals", {}).items()}
-        return cls(**fields)
+            values["cancel"] = CancelRecord(**cancel)
+        values["intervals"] = {k: tuple(v) for k, v in values.get("intervals", {}).items()}
+        rec = cls(**values)
+        request_id = values.get("request_id")
+        if request_id is not None:
+            rec.history = History(request_id, rec.submit_sent, rec.submit_acked)
+            rec.history.intended_at, rec.history.policy = rec.intended_at, rec.policy
+            rec.history.polls = [_poll_of(request_id, row) for row in data.get("polls", [])]
+        return rec
+
+
+def _poll_row(poll: Poll) -> list[Any]:
+    """A poll as it travels and is reported: [sent, received, status, error, bytes sent,
+    bytes received, queue position]."""
+    status = poll.status
+    return [
+        poll.sent_at,
+        poll.received_at,
+        None if status is None else status.status,
+        poll.error,
+        poll.bytes_sent,
+        poll.bytes_received,
+        None if status is None else status.queue_position,
+    ]
+
+
+def _poll_of(request_id: str, row: list[Any]) -> Poll:
+    sent, received, word, error, bytes_sent, bytes_received, position = row
+    status = None
+    if word is not None:
+        raw = {"request_id": request_id, "status": word, "queue_position": position}
+        status = JobStatus(request_id, word, position, raw)
+    return Poll(sent, received, status, error, bytes_sent, bytes_received)
 
 
 def bucket_of(final: Phase | None) -> Bucket:

@@ -30,6 +30,9 @@ class RunResults:
     # Submits put on the wire, counted by the transport apart from the records, so that the
     # accounting can check that every submit has its record (None: not counted, e.g. a master).
     submits_sent: int | None = None
+    # Distributed runs: one tally per Locust worker (records, submits, and for a worker that
+    # died, its lost and unaccounted jobs).
+    workers: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, rec: JobRecord, *, by_policy: bool = False) -> None:
         """Keep the record and put its metrics in the histograms."""
@@ -45,6 +48,7 @@ class RunResults:
             "ended_at": self.ended_at,
             "settings": self.settings,
             "submits_sent": self.submits_sent,
+            "workers": self.workers,
             "histograms": self.histograms.encode(),
             "records": [r.to_dict() for r in self.records],
         }
@@ -61,6 +65,7 @@ class RunResults:
             histograms=hists,
             settings=data.get("settings", {}),
             submits_sent=data.get("submits_sent"),
+            workers=data.get("workers", []),
         )
 
     def write(self, path: Path) -> None:
@@ -84,6 +89,7 @@ def merge_results(runs: list[RunResults]) -> RunResults:
     merged.interrupted = any(r.interrupted for r in runs)
     counted = [r.submits_sent for r in runs if r.submits_sent is not None]
     merged.submits_sent = sum(counted) if counted else None
+    merged.workers = [w for run in runs for w in run.workers]
     for run in runs:
         merged.records.extend(run.records)
         merged.histograms.merge_encoded(run.histograms.encode())

@@ -68,14 +68,7 @@ def _locust_run(plan: Plan, run: LoadSettings, repeat: int) -> RunResults:
         csv = str(Path(run.locust_csv + suffix).resolve())
     assert run.rate is not None
     assert run.arrivals is not None
-    spec = LocustRun(
-        run.scenario, plan.base_url, plan.workdir, run.duration + run.drain, run.duration,
-        run.rate, users=run.users, processes=run.processes,
-        poll_policies=";".join(run.poll_policy), job_timeout=run.job_timeout,
-        max_jobs=run.max_jobs, seed=run.seed, arrivals=run.arrivals, burst_size=run.burst_size,
-        input_image_url=run.input_image_url or "", csv_prefix=csv,
-        extra_env={"CHRONOEDIT_LOAD_SETTINGS": run.to_json()},
-    )  # fmt: skip
+    spec = LocustRun(run, plan.base_url, plan.workdir, csv_prefix=csv)
     return run_locust(spec, plan.token, plan.progress(run.scenario, repeat))
 
 

@@ -44,6 +44,7 @@ from harness.load.run.report_model import (
     SloVerdict,
     TargetInfo,
     Violation,
+    WorkerRow,
 )
 from harness.load.run.scenarios import CANCEL_MOMENTS, SCENARIOS
 
@@ -230,6 +231,7 @@ def scenario_report(
         ground_truth=ground_truth,
         advice=advise(_policy_points(records)) if "advice" in sections else None,
         cancel=_cancel(records, merged.settings) if "cancel" in sections else None,
+        workers=[WorkerRow.of(w) for w in merged.workers],
         jobs=list(records),
     )
 

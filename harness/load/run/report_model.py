@@ -43,6 +43,7 @@ __all__ = [
     "TargetInfo",
     "TruthMiss",
     "Violation",
+    "WorkerRow",
     "to_plain",
 ]
 
@@ -60,6 +61,7 @@ class AccountingSection:
     cancelled: int = 0
     lost: int = 0
     rejected: int = 0
+    unaccounted: int = 0  # granted to a Locust worker that died before reporting it
 
     @classmethod
     def of(cls, accounting: Accounting) -> AccountingSection:
@@ -295,7 +297,26 @@ class ScenarioReport:
     honest: list[HonestRow] = field(default_factory=list)
     goodput: GoodputSection | None = None
     warmup: WarmupSection | None = None
+    workers: list[WorkerRow] = field(default_factory=list)  # distributed runs only
     jobs: list[JobRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WorkerRow:
+    """One Locust worker of a distributed run: what it reported, and if it died, what it left
+    unreported (its accepted jobs counted lost, the rest of its grants unaccounted)."""
+
+    worker: str
+    state: str  # finished | died
+    records: int
+    submits_sent: int
+    permits: int
+    lost: int
+    unaccounted: int
+
+    @classmethod
+    def of(cls, tally: dict[str, Any]) -> WorkerRow:
+        return cls(**{f.name: tally[f.name] for f in fields(cls)})
 
 
 @dataclass(frozen=True)

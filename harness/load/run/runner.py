@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -20,15 +21,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.load.measure.results import RunResults, merge_results
+from harness.load.measure.results import RunResults
 from harness.load.run.scenarios import SCENARIOS
+from harness.load.run.settings import LoadSettings
 from harness.target import EmbeddedOptions
 from harness.target import emulator_process as launch_emulator
 
-__all__ = ["LOCUSTFILES", "LocustRun", "emulator_process", "run_locust"]
+__all__ = [
+    "LOCUSTFILES",
+    "STARTED",
+    "LocustRun",
+    "emulator_process",
+    "run_locust",
+    "serve_worker",
+]
 
 _ROOT = Path(__file__).resolve().parent
 LOCUSTFILES = {name: s.user_class for name, s in SCENARIOS.items()}  # the registry's classes
+WORKERS_MAX_WAIT = 120  # seconds a master waits for its --expect-workers to connect
+STARTED = "chronoedit-harness: load run started"
+WORKER_JOINED = (
+    "chronoedit-harness: worker joined its master"  # Locust's own log line, read by the runner
+)
 _STUB = '"""Generated: one scenario\'s user class for Locust."""\nfrom {module} import {name}\n'
 
 
@@ -44,56 +58,50 @@ def emulator_process(
 
 @dataclass
 class LocustRun:
-    scenario: str
+    """One scenario run as a Locust command line. The run's settings travel as one JSON
+    document (`--harness-settings`; Locust copies it to its workers); the rest is Locust's."""
+
+    settings: LoadSettings  # resolved for this run (rate, arrivals, policies, seed, budget)
     host: str
     workdir: Path
-    run_time: float  # seconds Locust runs: submitting plus draining
-    submit_for: float
-    rate: float
-    users: int = 1
-    processes: int = 0
-    poll_policies: str = "1"
-    job_timeout: float = 600.0
-    max_jobs: int = 0
-    seed: int = 0
-    arrivals: str = "poisson"
-    burst_size: int = 6
-    input_image_url: str = ""
     csv_prefix: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def scenario(self) -> str:
+        return self.settings.scenario
+
+    @property
+    def seed(self) -> int:
+        return self.settings.seed
 
     @property
     def results_path(self) -> Path:
         return self.workdir / f"{self.scenario}-{self.seed}.json"
 
     def command(self) -> list[str]:
+        s = self.settings
         module, name = LOCUSTFILES[self.scenario].split(":")
         stub = self.workdir / f"locustfile_{self.scenario.replace('-', '_')}.py"
         stub.write_text(_STUB.format(module=module, name=name))
         cmd = [
             sys.executable, "-m", "locust", "-f", str(stub), "--host", self.host, "--headless",
-            "-u", str(self.users), "-r", str(max(1, self.users)),
-            "--run-time", f"{max(1, round(self.run_time))}s", "--stop-timeout", "0",
+            "-u", str(s.users), "-r", str(max(1, s.users)),
+            "--run-time", f"{max(1, round(s.duration + s.drain))}s", "--stop-timeout", "0",
             "--only-summary", "--loglevel", "WARNING",
-            "--job-rate", str(self.rate), "--arrivals", self.arrivals,
-            "--burst-size", str(self.burst_size),
-            "--submit-for", str(self.submit_for), "--job-timeout", str(self.job_timeout),
-            "--poll-policies", self.poll_policies, "--max-jobs", str(self.max_jobs),
-            "--harness-users", str(self.users), "--harness-seed", str(self.seed),
-            "--harness-results", str(self.results_path),
+            "--harness-settings", s.to_json(), "--harness-results", str(self.results_path),
         ]  # fmt: skip
-        if self.input_image_url:
-            cmd += ["--input-image-url", self.input_image_url]
-        if self.processes > 0:
+        if s.expect_workers > 0:  # workers on other machines (`load --worker`) connect here
+            cmd += ["--master", "--expect-workers", str(s.expect_workers),
+                    "--expect-workers-max-wait", str(WORKERS_MAX_WAIT),
+                    "--master-bind-host", s.master_bind_host,
+                    "--master-bind-port", str(s.master_bind_port)]  # fmt: skip
+        elif s.processes > 0:
             # Locust's master would bind port 5557 on every interface: keep it on loopback, on a
             # free port, so two runs (or two test suites) on one machine never collide.
             port = str(free_loopback_port())
-            cmd += ["--processes", str(self.processes), "--master-bind-host", "127.0.0.1",
+            cmd += ["--processes", str(s.processes), "--master-bind-host", "127.0.0.1",
                     "--master-bind-port", port, "--master-port", port]  # fmt: skip
-            if self.max_jobs > 0:  # the whole budget, shared by the workers
-                budget = self.workdir / f"budget-{self.scenario}-{self.seed}"
-                budget.unlink(missing_ok=True)
-                cmd += ["--harness-budget-file", str(budget)]
         # Quit once every job ended (distributed: once every worker told the master it is done),
         # never later than --run-time.
         cmd.append("--quit-when-done")
@@ -116,15 +124,7 @@ def run_locust(
     The first Ctrl-C stops Locust gracefully and still returns what it measured; a second one
     kills Locust's process group and re-raises. The token travels in the environment, never on
     a command line."""
-    env = {**os.environ, **run.extra_env}
-    env.pop("RUNCOMFY_API_TOKEN", None)
-    if token:
-        env["RUNCOMFY_API_TOKEN"] = token
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(_ROOT.parent.parent), env.get("PYTHONPATH", "")) if p
-    )
-    for stale in _worker_files(run):
-        stale.unlink()
+    env = _child_env(token, run.extra_env)
     log_path = run.workdir / f"locust-{run.scenario}-{run.seed}.log"
     interrupted = False
     with log_path.open("w") as log:
@@ -132,13 +132,15 @@ def run_locust(
             run.command(), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=run.workdir,
             start_new_session=True,  # Ctrl-C reaches us only; we stop Locust gracefully
         )  # fmt: skip
-        start = time.monotonic()
+        start: float | None = None  # when Locust said its run began (imports can take seconds)
         try:
             while proc.poll() is None:
                 try:
                     proc.wait(timeout=1.0)
                 except subprocess.TimeoutExpired:
-                    if progress:
+                    if start is None and STARTED in log_path.read_text(errors="replace"):
+                        start = time.monotonic()
+                    if progress and start is not None:
                         progress(time.monotonic() - start)
         except KeyboardInterrupt:
             interrupted = True
@@ -166,19 +168,94 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _worker_files(run: LocustRun) -> list[Path]:
-    path = run.results_path
-    return sorted(path.parent.glob(f"{path.stem}.w*{path.suffix}"))
-
-
 def _collect(run: LocustRun, log_path: Path, interrupted: bool) -> RunResults:
-    """The master's results plus every worker's own file (distributed runs)."""
-    parts = [RunResults.read(p) for p in [run.results_path, *_worker_files(run)] if p.exists()]
-    if not parts:
+    """The results Locust wrote (a distributed run's master gathered its workers' records).
+    Stopped before its run began, Locust submitted nothing: an empty, interrupted result."""
+    log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    if not run.results_path.exists() and interrupted and STARTED not in log:
+        return RunResults(run.scenario, submits_sent=0, interrupted=True)
+    if not run.results_path.exists():
         tail = log_path.read_text()[-800:] if log_path.exists() else ""
         raise HarnessError(f"locust ({run.scenario}) wrote no results; log tail: {tail}")
-    merged = parts[0] if len(parts) == 1 else merge_results(parts)
-    merged.scenario = merged.scenario or run.scenario
-    merged.settings = merged.settings or next((p.settings for p in parts if p.settings), {})
-    merged.interrupted = interrupted
-    return merged
+    results = RunResults.read(run.results_path)
+    results.scenario = results.scenario or run.scenario
+    results.interrupted = interrupted
+    return results
+
+
+def _child_env(token: str | None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a Locust process: the token there, never on its command line."""
+    env = {**os.environ, **(extra or {})}
+    env.pop("RUNCOMFY_API_TOKEN", None)
+    if token:
+        env["RUNCOMFY_API_TOKEN"] = token
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(_ROOT.parent.parent), env.get("PYTHONPATH", "")) if p
+    )
+    return env
+
+
+def serve_worker(
+    master_host: str,
+    master_port: int,
+    token: str | None,
+    log: Callable[[str], None],
+    *,
+    idle: float = 60.0,
+) -> int:
+    """`load --worker`: serve a master on another machine, run after run, until none comes.
+
+    A Locust worker serves one run (the master quits it at the run's end); `load --scenario all`
+    or `--repeats` start a new master on the same port, so the worker is started again. It gets
+    the locustfile and the run's settings from the master (nothing shared on disk) and the token
+    from this machine's environment. After a served run, a master that does not come back
+    within `idle` seconds ends the loop. Returns 0 once it served a run, 2 if it never reached
+    a master (Locust waits 300 s for the first), 130 on Ctrl-C."""
+    served = 0
+    with tempfile.TemporaryDirectory(prefix="load-worker-") as tmp:
+        while True:
+            log(f"load worker: waiting for a master at {master_host}:{master_port}")
+            code = _one_worker(master_host, master_port, token, Path(tmp), idle if served else None)
+            if code == EXIT_INTERRUPTED:
+                return code
+            if code != 0:  # no master came in time (or Locust gave up connecting)
+                if served:
+                    log(f"load worker: served {served} run(s); no master any more")
+                    return 0
+                log(f"load worker: no master at {master_host}:{master_port} (exit {code})")
+                return 2
+            served += 1
+            log(f"load worker: run {served} served")
+
+
+EXIT_INTERRUPTED = 130
+
+
+def _one_worker(
+    master_host: str, master_port: int, token: str | None, tmp: Path, idle: float | None
+) -> int:
+    """One Locust worker process; killed if no master took it within `idle` seconds."""
+    cmd = [sys.executable, "-m", "locust", "--worker", "-f", "-",
+           "--master-host", master_host, "--master-port", str(master_port),
+           "--exit-code-on-error", "0", "--loglevel", "WARNING"]  # fmt: skip
+    log_path = tmp / "worker.log"
+    with log_path.open("w") as out:
+        proc = subprocess.Popen(
+            cmd, env=_child_env(token), cwd=tmp, stdout=out, stderr=subprocess.STDOUT
+        )
+        waited = 0.0
+        try:
+            while proc.poll() is None:
+                try:
+                    proc.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    waited += 1.0
+                    joined = WORKER_JOINED in log_path.read_text(errors="replace")
+                    if idle is not None and not joined and waited >= idle:
+                        proc.terminate()
+                        proc.wait()
+                        return 1
+        except KeyboardInterrupt:
+            stop_gracefully(proc, timeout=30)
+            return EXIT_INTERRUPTED
+    return int(proc.returncode)

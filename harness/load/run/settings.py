@@ -80,6 +80,10 @@ def _processes(value: int) -> str | None:
     return None
 
 
+def _port(value: int) -> str | None:
+    return None if 0 < value < 65536 else "must be a TCP port (1-65535)"
+
+
 def _policies(values: tuple[str, ...]) -> str | None:
     for text in values:
         try:
@@ -214,6 +218,22 @@ class LoadSettings:
                                      metavar="PREFIX")  # fmt: skip
     processes: int = setting(0, "Locust worker processes (0: one process)", parse=int,
                              check=_processes)  # fmt: skip
+    # Across machines: this command is Locust's master and waits for workers started
+    # elsewhere with `load --worker --master-host HOST`.
+    expect_workers: int = setting(
+        0, "run as master: wait for N workers from other machines (load --worker)",
+        parse=int, check=_at_least(0), metavar="N",
+    )  # fmt: skip
+    master_bind_host: str = setting(
+        "127.0.0.1", "master: address to listen on for workers (0.0.0.0: every interface)",
+        metavar="ADDR",
+    )  # fmt: skip
+    master_bind_port: int = setting(5557, "master: port to listen on for workers", parse=int,
+                                    check=_port, metavar="PORT")  # fmt: skip
+    worker: bool = setting(False, "run as a worker of a master on another machine")
+    master_host: str = setting("127.0.0.1", "worker: the master's address", metavar="ADDR")
+    master_port: int = setting(5557, "worker: the master's port", parse=int, check=_port,
+                               metavar="PORT")  # fmt: skip
     max_jobs: int = setting(
         0, "submit budget of the whole command, shared by its scenarios, repeats and workers "
         "(required remotely; 0: none)", unit="jobs", parse=int, check=_at_least(0),
@@ -279,6 +299,8 @@ class LoadSettings:
                 yield f"{flag(f.name)} {shown}: {problem}"
         if self.version != SETTINGS_VERSION:
             yield f"settings version {self.version}: this harness reads {SETTINGS_VERSION}"
+        if self.expect_workers and self.processes:
+            yield "--expect-workers and --processes: choose one (workers elsewhere, or here)"
         if self.base_url is not None and self.emulator_fault:
             yield "--emulator-fault needs the embedded emulator: drop --base-url"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.client.records import History, JobStatus, Poll
 from harness.load.measure.accounting import Bucket
 from harness.load.measure.jobs import JobRecord
 from harness.load.measure.results import RunResults
@@ -29,11 +30,20 @@ def _record(i: int, arrival: float, start: float, finish: float, failed: bool) -
         "started": start, "finished": finish,
     }  # fmt: skip
     outcome = Bucket.FAILED if failed else Bucket.COMPLETED
+    rid = f"sim-{i}"
+    # two exact reads: the start and the end, each seen the instant it happened
+    seen = [Poll(start, start, _status(rid, "in_progress")),
+            Poll(finish, finish, _status(rid, "completed"))]  # fmt: skip
     return JobRecord(
-        SCENARIO, "exact", arrival, arrival, arrival, request_id=f"sim-{i}",
-        outcome=outcome.value, final_status=outcome.value, first_running_seen=start,
-        terminal_seen=finish, intervals={k: (v, v) for k, v in point.items()},
+        SCENARIO, "exact", arrival, arrival, arrival, request_id=rid,
+        history=History(rid, arrival, arrival, seen, intended_at=arrival, policy="exact"),
+        outcome=outcome.value, final_status=outcome.value,
+        intervals={k: (v, v) for k, v in point.items()},
     )  # fmt: skip
+
+
+def _status(request_id: str, status: str) -> JobStatus:
+    return JobStatus.parse({"request_id": request_id, "status": status})
 
 
 def as_load_report(

@@ -13,12 +13,10 @@ import gevent
 from gevent.event import Event
 from gevent.pool import Group
 
-from harness.client.protocol import Call
-from harness.client.vocabulary import Phase
 from harness.load.measure.jobs import JobRecord
 from harness.load.measure.results import RunResults
-from harness.load.swarm.budget import SharedBudget
-from harness.load.swarm.flow import JobFlow
+from harness.load.swarm.budget import GrantedPermits
+from harness.load.swarm.flow import LoadJob, Runner
 
 __all__ = ["JobBook"]
 
@@ -30,53 +28,68 @@ class JobBook:
         *,
         budget: int | None = None,
         by_policy: bool = False,
-        shared: SharedBudget | None = None,
+        granted: GrantedPermits | None = None,
     ) -> None:
         self.results = results
         self.budget = budget  # submits this process may still make (None: unlimited)
-        self.shared = shared  # the run's budget, shared with the other Locust processes
+        self.granted = granted  # a worker's permits from the run's budget, held by the master
         self.by_policy = by_policy
         self.group = Group()
-        self.flows: dict[int, JobFlow] = {}
-        self.listeners: list[Callable[[JobRecord], None]] = []
+        self.flows: dict[int, LoadJob] = {}
+        self.listeners: list[Callable[[JobRecord], None]] = []  # each finished record
+        self.accept_listeners: list[Callable[[JobRecord], None]] = []  # each accepted submit
+        self.drivers: list[Any] = []  # each counts the submits it put on the wire
         self.schedulers = 0  # arrival schedules still submitting
         self.schedules_ended = 0  # arrival schedules spent (window over or budget out)
         self.submitted = 0
         self._closed = False
         self._final = Event()  # set once `close` is done: every record is in `results`
-        self._abandoned: list[JobFlow] = []  # flows the run's end killed after they started
+        # jobs the run's end killed after their flow started, with the runner of each
+        self._abandoned: list[tuple[LoadJob, Runner]] = []
         self._recorded: set[int] = set()  # ids of abandoned records already finished
 
     def take_budget(self) -> bool:
         """One more submit allowed? The budget caps submits whatever the scenario."""
         if self._closed or (self.budget is not None and self.submitted >= self.budget):
             return False
-        if self.shared is not None and not self.shared.take():
-            return False
+        if self.granted is not None and (not self.granted.take() or self._closed):
+            return False  # (closed while waiting for permits: no more submits)
         self.submitted += 1
         return True
 
-    def start(self, flow: JobFlow, body: Any, intended_at: float) -> None:
-        """Run one job's flow in the book's group. It ends in exactly one record: its own when
-        it runs to the end, or, if the run's end kills it, the abandoned one `close` makes."""
+    def start(self, job: LoadJob, body: Any, run: Runner) -> None:
+        """Run one job's flow (driven by `run`) in the book's group. It ends in exactly one
+        record: its own when it runs to the end, or, if the run's end kills it, the abandoned
+        one `close` makes (`run` then drives its clean-up cancel)."""
 
-        def run() -> None:
-            self.flows[id(flow)] = flow
+        job.on_accepted = self._accepted
+
+        def go() -> None:
+            self.flows[id(job)] = job
             try:
-                rec = flow.run(body, intended_at)
+                rec = run(job.flow(body))
             except BaseException:  # killed by the run's end (or a bug): started, so it may
-                self._abandoned.append(flow)  # have created a job; `close` records it
+                self._abandoned.append((job, run))  # have created a job; `close` records it
                 raise
             finally:
-                self.flows.pop(id(flow), None)
+                self.flows.pop(id(job), None)
             self.finish(rec)
 
-        self.group.spawn(run)
+        self.group.spawn(go)
+
+    def _accepted(self, rec: JobRecord) -> None:
+        for listener in self.accept_listeners:
+            listener(rec)
 
     def finish(self, rec: JobRecord) -> None:
         self.results.add(rec, by_policy=self.by_policy)
         for listener in self.listeners:
             listener(rec)
+
+    @property
+    def submits_sent(self) -> int:
+        """Submits on the wire so far, counted by the transports apart from the records."""
+        return sum(int(d.submits_sent) for d in self.drivers)
 
     @property
     def closed(self) -> bool:
@@ -98,10 +111,14 @@ class JobBook:
             self._final.wait()
             return
         self._closed = True
+        if self.granted is not None:
+            self.granted.close()  # a schedule waiting for permits stops now
         try:
             self._close(timeout, submit_wait)
         finally:
             self.results.ended_at = time.time()
+            if self.results.submits_sent is not None:
+                self.results.submits_sent = self.submits_sent
             self._final.set()
 
     def _close(self, timeout: float, submit_wait: float) -> None:
@@ -114,28 +131,23 @@ class JobBook:
             waited += 0.01
         self.group.kill(block=True, timeout=timeout)
         abandoned, self._abandoned = self._abandoned, []
-        cleanups = [gevent.spawn(self._abandon, flow) for flow in abandoned]
+        cleanups = [gevent.spawn(self._abandon, job, run) for job, run in abandoned]
         gevent.joinall(cleanups, timeout=timeout)
-        for flow, cleanup in zip(abandoned, cleanups, strict=True):
-            rec = flow.record
+        for (job, _), cleanup in zip(abandoned, cleanups, strict=True):
+            rec = job.record
             if rec is not None and id(rec) not in self._recorded:  # its cleanup hung or broke
                 cleanup.kill(block=False)
                 rec.cleanup = rec.cleanup or ("timed out" if not cleanup.ready() else "error")
                 self._record_once(rec)  # still reported: nothing is lost
 
-    def _abandon(self, flow: JobFlow) -> None:
-        rec = flow.abandon()
+    def _abandon(self, job: LoadJob, run: Runner) -> None:
+        rec = job.abandon()
         if rec is None:
             return
-        history = flow.history
-        still_queued = history is None or history.final_phase is Phase.QUEUED
-        if rec.request_id is not None and still_queued:
-            try:
-                answer = flow.send(Call.on_request("cancel", rec.request_id))
-                data = answer.json() or {}
-                rec.cleanup = str(data.get("outcome") or f"HTTP {answer.status}")
-            except Exception as exc:  # the report must still be written
-                rec.cleanup = f"error: {type(exc).__name__}"
+        try:
+            rec.cleanup = run(job.cleanup_flow())  # cancels it if it was last seen queued
+        except Exception as exc:  # the report must still be written
+            rec.cleanup = f"error: {type(exc).__name__}"
         self._record_once(rec)
 
     def _record_once(self, rec: JobRecord) -> None:

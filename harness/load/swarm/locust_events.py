@@ -1,15 +1,14 @@
-"""Job-level figures into Locust's stats (request_type "JOB"), and HDR histograms and job
-records from workers to the master via report_to_master / worker_report.
+"""Locust's event hooks for a load run: job-level figures into Locust's stats (request_type
+"JOB"), the process's job book, and the run's end.
 
-In a distributed run (`--processes N`) every worker also writes its own job records next to
-the master's results file (`<results>.w<pid>.json`) once its jobs are closed, and the caller
-merges them: the master's 0.5 s wait for final reports can lose nothing. The master's own file
-then holds no records (they would be counted twice).
+Single process: the book's records are the results, written at quit. Distributed (`--processes
+N`, or `--master` with workers on other machines): workers send their records to the master
+over Locust's messages and take submit permits from it (`swarm.distributed`); the master
+writes the results. Nothing is shared on disk.
 
 With `--quit-when-done` a worker tells its master "done" (a custom Locust message) once every
 user it was given has spent its arrival schedule and its book is idle (a worker given no user
-is done at once); when every worker has said so the master quits, as `--run-time` would, only
-sooner: workers close their books and write their files, and the master's exit waits for them.
+is done at once); when every worker has said so the master quits, as `--run-time` would.
 
 Importing this module registers the listeners on Locust's global event hooks, as a
 locustfile would; it imports locust and must only be imported inside a Locust process.
@@ -18,8 +17,8 @@ locustfile would; it imports locust and must only be imported inside a Locust pr
 from __future__ import annotations
 
 import logging
-import os
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -29,30 +28,28 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from harness.load.measure.histograms import MetricHistograms, unit_of
+from harness.load.measure.histograms import unit_of
 from harness.load.measure.jobs import JobRecord
 from harness.load.measure.metrics import metrics_of
-from harness.load.measure.results import RunResults, histogram_keys
+from harness.load.measure.results import RunResults
+from harness.load.run.runner import STARTED, WORKER_JOINED
 from harness.load.swarm.book import JobBook
-from harness.load.swarm.budget import SharedBudget
-from harness.load.swarm.locust_options import add_options
+from harness.load.swarm.distributed import Master, Worker
+from harness.load.swarm.locust_options import add_options, settings_of
 
-__all__ = ["book_for", "fire_job_metrics", "worker_results_path"]
+__all__ = ["book_for", "fire_job_metrics"]
 
 _log = logging.getLogger("harness.load")
-_PAYLOAD = "chronoedit_harness"
 _DONE = "chronoedit_harness_done"  # worker -> master: submit window over, every job ended
 _DONE_CHECK = 0.2  # seconds between a worker's looks at its book
 
 
 class _State:
-    """The process's one book, plus the delta a worker has not yet sent to its master."""
+    """The process's one book, and its side of a distributed run."""
 
     book: JobBook | None = None
-    delta_records: list[dict[str, Any]] = []
-    delta_hists = MetricHistograms()
-    master_results: RunResults | None = None
-    worker_files = False
+    master: Master | None = None
+    worker: Worker | None = None
     done_workers: set[str] = set()  # master: workers that reported done
     quitting = False  # master: every worker is done and the quit has begun
     spawned = False  # worker: the master's whole ramp-up is over (users may come in steps)
@@ -83,69 +80,23 @@ def fire_job_metrics(environment: Environment, rec: JobRecord) -> None:
     )
 
 
-def worker_results_path(results: str, pid: int) -> Path:
-    path = Path(results)
-    return path.with_name(f"{path.stem}.w{pid}{path.suffix}")
-
-
-def _budget(environment: Environment, total: int) -> int | None:
-    """This process's own cap; with a shared budget file none (the file caps the run)."""
-    opts: Any = environment.parsed_options
-    if total <= 0 or opts.harness_budget_file:
-        return None
-    runner = environment.runner
-    if isinstance(runner, WorkerRunner):
-        workers = max(1, int(getattr(environment.parsed_options, "expect_workers", 1) or 1))
-        index = max(0, runner.worker_index)
-        return total // workers + (1 if index < total % workers else 0)
-    return total
-
-
 def book_for(environment: Environment, scenario: str, *, by_policy: bool = False) -> JobBook:
     if _State.book is None:
         opts: Any = environment.parsed_options
         results = RunResults(
-            scenario, started_at=time.time(), settings=_settings(opts), submits_sent=0
+            scenario, started_at=time.time(), settings=settings_of(opts).to_dict(), submits_sent=0
         )
-        budget_file = str(opts.harness_budget_file or "")
-        shared = None
-        if budget_file and opts.max_jobs > 0:
-            shared = SharedBudget(Path(budget_file), opts.max_jobs)
-        book = JobBook(
-            results,
-            budget=_budget(environment, opts.max_jobs),
-            by_policy=by_policy,
-            shared=shared,
-        )
-
-        def on_record(rec: JobRecord) -> None:
-            fire_job_metrics(environment, rec)
-            # A worker relays its records in its reports, unless it writes its own file.
-            if isinstance(environment.runner, WorkerRunner) and not _State.worker_files:
-                _State.delta_records.append(rec.to_dict())
-                for metric, value in metrics_of(rec):
-                    for key in histogram_keys(metric, rec.policy, by_policy):
-                        _State.delta_hists.record(key, value)
-
-        book.listeners.append(on_record)
+        worker = _State.worker
+        settings = settings_of(opts)
+        local_budget = settings.max_jobs if settings.max_jobs > 0 and worker is None else None
+        book = JobBook(results, budget=local_budget, by_policy=by_policy)
+        book.listeners.append(lambda rec: fire_job_metrics(environment, rec))
+        if worker is not None:  # the master holds the budget and gets the records
+            workers = int(getattr(opts, "expect_workers", 1) or 1)
+            rate = settings.rate or 0.0
+            worker.adopt(book, max_jobs=settings.max_jobs, rate=rate, workers=workers)
         _State.book = book
     return _State.book
-
-
-def _settings(opts: Any) -> dict[str, Any]:
-    keys = (
-        "job_rate",
-        "arrivals",
-        "submit_for",
-        "job_timeout",
-        "poll_policies",
-        "cancel_moments",
-        "max_jobs",
-        "harness_seed",
-        "num_users",
-        "run_time",
-    )
-    return {k: getattr(opts, k, None) for k in keys}
 
 
 def _on_parser(parser: Any, **_kw: Any) -> None:
@@ -154,8 +105,8 @@ def _on_parser(parser: Any, **_kw: Any) -> None:
 
 def _on_start(environment: Environment, **_kw: Any) -> None:
     runner = environment.runner
-    if isinstance(runner, MasterRunner):
-        _State.master_results = RunResults("", started_at=time.time())
+    if not isinstance(runner, WorkerRunner):
+        print(STARTED, file=sys.stderr, flush=True)  # the runner's clock starts here
     opts: Any = environment.parsed_options
     if isinstance(runner, WorkerRunner) and opts is not None and opts.quit_when_done:
         gevent.spawn(_watch_until_done, runner)
@@ -201,46 +152,31 @@ def _on_done(environment: Environment, msg: Any, **_kw: Any) -> None:
 
 
 def _on_stopping(environment: Environment, **_kw: Any) -> None:
-    # Before a worker's final stats report: abandoned jobs must be in it.
-    if _State.book is not None:
+    """The run's end, before Locust tells any worker to quit: a master gathers every worker's
+    final batch (each closes its book first); a worker closes its own and sends it (if the
+    master did not ask already); a single process closes its book."""
+    if _State.master is not None:
+        _State.master.finish()
+    elif _State.worker is not None:
+        _State.worker.finish()
+    elif _State.book is not None:
         _State.book.close()
-        opts: Any = environment.parsed_options
-        if isinstance(environment.runner, WorkerRunner) and opts.harness_results:
-            path = worker_results_path(opts.harness_results, os.getpid())
-            _State.book.results.write(path)
-            _log.info("worker wrote %d job records to %s", len(_State.book.results.records), path)
-
-
-def _on_report(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
-    data[_PAYLOAD] = {
-        "records": _State.delta_records,
-        "hists": _State.delta_hists.encode(),
-        "scenario": _State.book.results.scenario if _State.book else "",
-        "settings": _State.book.results.settings if _State.book else {},
-    }
-    _State.delta_records = []
-    _State.delta_hists.clear()
-
-
-def _on_worker_report(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
-    payload = data.get(_PAYLOAD)
-    if not payload:
-        return
-    results = _State.master_results = _State.master_results or RunResults("")
-    results.scenario = results.scenario or payload["scenario"]
-    results.settings = results.settings or payload["settings"]
-    results.records.extend(JobRecord.from_dict(r) for r in payload["records"])
-    results.histograms.merge_encoded(payload["hists"])
 
 
 def _on_quit(exit_code: int, **_kw: Any) -> None:
+    if _State.worker is not None:
+        return  # its records went to the master
     if _State.book is not None:
         # Locust can reach `quit` while another greenlet is still closing the book (cancelling
         # queued jobs): a second `stop` returns at once, the runner's greenlets die and the
         # main greenlet shuts down. close() waits for the book to be final; writing now would
         # drop every job whose cleanup was still in flight.
         _State.book.close()
-    results = _State.master_results if _State.book is None else _State.book.results
+    if _State.master is not None:
+        _State.master.finish()  # a master that never started a test still writes its results
+    results = _State.master.results if _State.master is not None else None
+    if _State.book is not None:
+        results = _State.book.results
     path = _results_path()
     if results is None or not path:
         return
@@ -253,14 +189,20 @@ _RESULTS_PATH: list[str] = []
 
 
 def _on_init(environment: Environment, **_kw: Any) -> None:
+    # gevent's loop caches "now"; imports that take seconds (a loaded machine) leave it stale,
+    # and Locust's --run-time timer, armed next, would then fire that many seconds early.
+    gevent.get_hub().loop.update_now()
     opts: Any = environment.parsed_options
-    if isinstance(environment.runner, MasterRunner):
-        environment.runner.register_message(_DONE, _on_done)
-    if opts is not None and not isinstance(environment.runner, WorkerRunner):
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        runner.register_message(_DONE, _on_done)
+        budget = settings_of(opts).max_jobs if opts is not None else 0
+        _State.master = Master(runner, max_jobs=budget)
+    if opts is not None and not isinstance(runner, WorkerRunner):
         _RESULTS_PATH[:] = [opts.harness_results]
-    if opts is not None and isinstance(environment.runner, WorkerRunner):
-        # Workers write their own records file; the master relays nothing (no double count).
-        _State.worker_files = bool(opts.harness_results)
+    if isinstance(runner, WorkerRunner):
+        _State.worker = Worker(runner)
+        print(WORKER_JOINED, file=sys.stderr, flush=True)  # `load --worker` reads this
         # The master tells workers when to stop; a stray SIGINT (Locust's master nudges its
         # children after 3 s) must not interrupt a worker while it cancels queued jobs.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -275,8 +217,6 @@ _HOOKS: tuple[tuple[Any, Any], ...] = (
     (events.test_start, _on_start),
     (events.spawning_complete, _on_spawned),
     (events.test_stopping, _on_stopping),
-    (events.report_to_master, _on_report),
-    (events.worker_report, _on_worker_report),
     (events.quit, _on_quit),
     (events.init, _on_init),
 )

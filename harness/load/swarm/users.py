@@ -8,7 +8,6 @@ runs (Locust processes) may import this module.
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from typing import Any, ClassVar
 
@@ -18,11 +17,12 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.runners import LocalRunner, WorkerRunner
 
 from harness.client.policies import PollPolicy, parse_policy
-from harness.client.protocol import Call
 from harness.load.measure.arrivals import ArrivalSchedule
-from harness.load.swarm.flow import Answer, CancelMoment, FlowSettings, JobFlow
+from harness.load.run.plan import REMOTE_RATE
+from harness.load.swarm.driver import FastHttpDriver, LoadClient, RequestBuilder
+from harness.load.swarm.flow import CancelMoment, FlowSettings, LoadJob
 from harness.load.swarm.locust_events import book_for
-from harness.secrets import Token
+from harness.load.swarm.locust_options import settings_of
 from harness.target import default_public_image_url
 
 __all__ = ["ArrivalUser", "CancelUser", "PollingUser", "QueueLatencyUser"]
@@ -42,55 +42,39 @@ class ArrivalUser(FastHttpUser):
     def on_start(self) -> None:
         opts: Any = self.environment.parsed_options
         self.opts = opts
+        self.settings = s = settings_of(opts)
         self.number = next(_user_numbers)
-        token = Token.from_env_or(None)
-        self.headers = {"Accept": "application/json", "Content-Type": "application/json"}
-        if token is not None:
-            self.headers["Authorization"] = f"Bearer {token.reveal()}"
-        self.policies: list[PollPolicy] = [
-            parse_policy(p.strip()) for p in str(opts.poll_policies).split(";") if p.strip()
-        ]
+        # The token comes from this process's environment (never argv, never a message).
+        self.load_client = LoadClient(self.host, None)
+        self.builder = RequestBuilder()
+        self.driver = FastHttpDriver(self.client)  # bounds: the load client's (30 s, 4 MiB)
+        given = s.poll_policy or (f"{s.poll_interval or 1.0:g}",)
+        self.policies: list[PollPolicy] = [parse_policy(p) for p in given]
         # Never guess that a loopback host is our emulator: the runner passes the emulator's
         # sample explicitly; a plain `locust -f` run gets the seed's example unless told.
-        image = opts.input_image_url or default_public_image_url()
-        self.body = {"image_url": image, "prompt": opts.prompt}
+        image = s.input_image_url or default_public_image_url()
+        self.body = {"image_url": image, "prompt": s.prompt}
         self.book = book_for(self.environment, self.scenario, by_policy=self.by_policy)
-
-    def send(self, call: Call) -> Answer:
-        if call.endpoint == "submit" and self.book.results.submits_sent is not None:
-            self.book.results.submits_sent += 1  # counted apart from the records (accounting)
-        body = None if call.body is None else json.dumps(call.body)
-        sent = time.time()
-        response = self.client.request(
-            call.method, call.path, name=call.endpoint, data=body, headers=self.headers
-        )
-        received = time.time()
-        error = getattr(response, "error", None)
-        return Answer(
-            int(response.status_code or 0),
-            bytes(response.content or b""),
-            sent,
-            received,
-            len((body or "").encode()),
-            None if error is None else type(error).__name__,
-        )
+        self.book.drivers.append(self.driver)
 
     def settings_for(self, index: int) -> FlowSettings:
-        return FlowSettings(self.scenario, self.policies[0], timeout=self.opts.job_timeout)
+        return FlowSettings(self.scenario, self.policies[0], timeout=self.settings.job_timeout)
 
     @task
     def arrivals(self) -> None:
-        opts = self.opts
-        users = max(1, int(opts.harness_users or opts.num_users or 1))
+        s = self.settings
+        # the run's rate, split among its users: the settings' count, or a plain run's -u
+        plain = not getattr(self.opts, "harness_settings", "")
+        users = max(1, int(self.opts.num_users or 1)) if plain else s.users
         worker = getattr(self.environment.runner, "worker_index", 0) or 0
         schedule = ArrivalSchedule(
-            opts.job_rate / users,
-            opts.arrivals,
-            seed=opts.harness_seed * 7919 + 1000 * worker + self.number,
-            burst=max(1, int(getattr(opts, "burst_size", 1) or 1)),
+            (s.rate or REMOTE_RATE) / users,
+            s.arrivals or "poisson",
+            seed=s.seed * 7919 + 1000 * worker + self.number,
+            burst=s.burst_size,
         )
-        span = opts.submit_for or float(opts.run_time or 60)
-        deadline = time.time() + float(opts.run_time or 1e9)
+        span = s.duration
+        deadline = time.time() + s.duration + s.drain
         self.book.schedulers += 1
         origin = time.time()
         try:
@@ -99,10 +83,11 @@ class ArrivalUser(FastHttpUser):
                 gevent.sleep(max(0.0, due - time.time()))
                 if not self.book.take_budget():
                     break
-                flow = JobFlow(
-                    self.send, gevent.sleep, time.time, self.settings_for(index), deadline=deadline
-                )
-                self.book.start(flow, self.body, due)
+                job = LoadJob(
+                    self.load_client, self.builder, self.settings_for(index),
+                    intended_at=due, deadline=deadline,
+                )  # fmt: skip
+                self.book.start(job, self.body, self.driver.run)
         finally:
             self.book.schedulers -= 1
             self.book.schedules_ended += 1
@@ -134,7 +119,7 @@ class PollingUser(ArrivalUser):
 
     def settings_for(self, index: int) -> FlowSettings:
         policy = self.policies[index % len(self.policies)]
-        return FlowSettings(self.scenario, policy, timeout=self.opts.job_timeout)
+        return FlowSettings(self.scenario, policy, timeout=self.settings.job_timeout)
 
 
 class CancelUser(ArrivalUser):
@@ -144,11 +129,10 @@ class CancelUser(ArrivalUser):
 
     def on_start(self) -> None:
         super().on_start()
-        words = str(self.opts.cancel_moments).split(",")
-        self.moments = [CancelMoment(m.strip()) for m in words if m.strip()]
+        self.moments = [CancelMoment(m) for m in self.settings.cancel_moment]
 
     def settings_for(self, index: int) -> FlowSettings:
         moment = self.moments[index % len(self.moments)]
         return FlowSettings(
-            self.scenario, self.policies[0], timeout=self.opts.job_timeout, cancel=moment
+            self.scenario, self.policies[0], timeout=self.settings.job_timeout, cancel=moment
         )

@@ -1,0 +1,171 @@
+"""Master and workers over Locust's own messages: the budget, the job records, the run's end.
+
+- Budget: a worker asks its master for permits (`chronoedit_permits` {want}); the master's
+  `BudgetLedger` answers {granted} and never grants past `--max-jobs`.
+- Records: a worker tells its master each request id the moment the server accepts the job,
+  and every 0.5 s sends the records just finished (`chronoedit_jobs`); the master's `Gather`
+  keeps them.
+- The run's end: when the master stops (run time, every worker done, SIGTERM or Ctrl-C), before
+  Locust tells the workers to quit it sends `chronoedit_finish`; each worker closes its book
+  (queued jobs cancelled) and sends its final batch. The master waits for every worker's final
+  batch; a worker that went missing (no heartbeat) or never answers is written off: reported as
+  died, its accepted jobs lost, what else it was granted unaccounted.
+Nothing here touches a file: workers may run on other machines.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Any
+
+import gevent
+from locust.env import Environment
+from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
+
+from harness.load.measure.results import RunResults
+from harness.load.swarm.book import JobBook
+from harness.load.swarm.budget import BudgetLedger, GrantedPermits
+from harness.load.swarm.relay import Gather, Outbox
+
+__all__ = ["Master", "Worker"]
+
+_log = logging.getLogger("harness.load")
+JOBS, PERMITS, FINISH = "chronoedit_jobs", "chronoedit_permits", "chronoedit_finish"
+FLUSH_EVERY = 0.5  # seconds between a worker's batches
+FINISH_WAIT = 120.0  # longest a master waits for its workers' final batches
+_LOOK = 0.1
+
+
+class Worker:
+    """A worker process's side: its outbox, its permits, its final batch."""
+
+    def __init__(self, runner: WorkerRunner) -> None:
+        self.runner = runner
+        self.outbox = Outbox()
+        self.book: JobBook | None = None
+        self.permits: GrantedPermits | None = None
+        self.header: dict[str, Any] = {}  # scenario, by_policy, settings: for the master
+        runner.register_message(PERMITS, self._granted)
+        runner.register_message(FINISH, self._finish, concurrent=True)
+
+    def adopt(self, book: JobBook, *, max_jobs: int, rate: float, workers: int) -> None:
+        """Wire the process's book: permits from the master, records to the outbox."""
+        self.book = book
+        self.header = {
+            "scenario": book.results.scenario,
+            "by_policy": book.by_policy,
+            "settings": book.results.settings,
+        }
+        if max_jobs > 0:
+            # about half a second of this worker's share of the rate per request
+            batch = min(50, max(1, math.ceil(rate / max(1, workers) / 2)))
+            self.permits = GrantedPermits(self._ask, batch)
+            book.granted = self.permits
+        book.accept_listeners.append(self._accepted)
+        book.listeners.append(self.outbox.finish)
+        gevent.spawn(self._flush_loop)
+
+    def _accepted(self, rec: Any) -> None:
+        """The server has a job: the master hears of it now, so a worker dying later cannot
+        take it out of the report (only a job accepted in its very last instant can be)."""
+        self.outbox.accept(rec)
+        if not self.outbox.final_sent:
+            self._send(final=False)
+
+    def _ask(self, count: int) -> None:
+        self.runner.send_message(PERMITS, {"want": count})
+
+    def _granted(self, msg: Any, **_kw: Any) -> None:
+        if self.permits is not None:
+            self.permits.granted(int(msg.data["granted"]))
+
+    def _flush_loop(self) -> None:
+        while not self.outbox.final_sent:
+            gevent.sleep(FLUSH_EVERY)
+            if self.outbox.pending and not self.outbox.final_sent:
+                self._send(final=False)
+
+    def _send(self, *, final: bool) -> None:
+        book = self.book
+        batch = self.outbox.batch(
+            submits_sent=book.submits_sent if book is not None else 0,
+            permits=self.permits.received if self.permits is not None else 0,
+            final=final,
+        )
+        self.runner.send_message(JOBS, {**self.header, **batch})
+
+    def _finish(self, **_kw: Any) -> None:
+        self.finish()
+
+    def finish(self) -> None:
+        """Close the book (cancels queued jobs) and send the final batch, once."""
+        if self.outbox.final_sent:
+            return
+        if self.book is not None:
+            self.book.close()
+        if not self.outbox.final_sent:
+            self._send(final=True)
+            _log.info("worker sent its final batch")
+
+
+class Master:
+    """The master's side: the budget ledger, the gathered records, the wait for finals."""
+
+    def __init__(self, runner: MasterRunner, *, max_jobs: int) -> None:
+        self.runner = runner
+        self.ledger = BudgetLedger(max_jobs) if max_jobs > 0 else None
+        self.gather = Gather(RunResults("", started_at=time.time(), submits_sent=0))
+        runner.register_message(JOBS, self._jobs)
+        runner.register_message(PERMITS, self._permits)
+        self._finished = False
+
+    @property
+    def results(self) -> RunResults:
+        return self.gather.results
+
+    def _jobs(self, msg: Any, **_kw: Any) -> None:
+        data: dict[str, Any] = msg.data
+        results = self.gather.results
+        results.scenario = results.scenario or str(data.get("scenario", ""))
+        results.settings = results.settings or dict(data.get("settings") or {})
+        self.gather.by_policy = bool(data.get("by_policy", False))
+        self.gather.receive(str(msg.node_id), data)
+
+    def _permits(self, msg: Any, **_kw: Any) -> None:
+        want = int(msg.data.get("want", 0))
+        given = self.ledger.grant(str(msg.node_id), want) if self.ledger is not None else want
+        self.runner.send_message(PERMITS, {"granted": given}, client_id=msg.node_id)
+
+    def finish(self) -> None:
+        """Ask every worker for its final batch and wait for them; write off the dead."""
+        if self._finished:
+            return
+        self._finished = True
+        self.runner.send_message(FINISH)
+        deadline = time.monotonic() + FINISH_WAIT
+        while time.monotonic() < deadline and self._waiting_for():
+            gevent.sleep(_LOOK)
+        known = set(self.gather.tallies) | {str(c.id) for c in self.runner.clients.all}
+        known |= set(self.ledger.granted) if self.ledger is not None else set()
+        for worker in sorted(known):
+            if not self.gather.finished(worker):
+                granted = self.ledger.granted.get(worker) if self.ledger is not None else None
+                tally = self.gather.write_off(worker, granted=granted)
+                _log.warning(
+                    "worker %s died mid-run: %d jobs reported, %d accepted and lost, "
+                    "%d unaccounted", worker, tally.records, tally.lost, tally.unaccounted,
+                )  # fmt: skip
+        self.gather.close()
+        self.gather.results.ended_at = time.time()
+
+    def _waiting_for(self) -> list[str]:
+        """Workers still alive whose final batch has not arrived."""
+        alive = {str(c.id) for c in self.runner.clients.all if c.state != STATE_MISSING}
+        return [w for w in alive if not self.gather.finished(w)]
+
+
+def adopt_worker(environment: Environment) -> Worker | None:
+    runner = environment.runner
+    return Worker(runner) if isinstance(runner, WorkerRunner) else None

@@ -1,0 +1,140 @@
+"""`load` as Locust's master with two `load --worker` processes, as on three machines: each with
+its own working and temporary directory (nothing shared on disk), one worker killed mid-run.
+
+One report comes out in which every job the server accepted appears exactly once (or, for the
+dead worker's last instants, is counted unaccounted), the shared --max-jobs is never exceeded,
+the dead worker is reported, and no process carries the token on its command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from harness.emulator import EmulatorServer
+from harness.load.run.runner import free_loopback_port
+from harness.model.config import ModelConfig, ServiceTimes
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
+_ROOT = Path(__file__).resolve().parents[2]
+_CLI = "import sys; from harness.cli import main; sys.exit(main())"
+MAX_JOBS = 30
+
+
+def _machine(tmp_path: Path, name: str, token: str) -> dict[str, object]:
+    """A process's own directory and temp dir; the token in its environment only."""
+    home = tmp_path / name
+    (home / "tmp").mkdir(parents=True)
+    env = {**os.environ, "TMPDIR": str(home / "tmp"), "RUNCOMFY_API_TOKEN": token,
+           "PYTHONPATH": str(_ROOT)}  # fmt: skip
+    return {"cwd": home, "env": env}
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        children = Path(f"/proc/{current}/task/{current}/children")
+        kids = [int(c) for c in children.read_text().split()] if children.exists() else []
+        found += kids
+        todo += kids
+    return found
+
+
+def _cmdlines(pids: list[int]) -> list[str]:
+    lines = []
+    for pid in pids:
+        with contextlib.suppress(OSError):  # gone meanwhile
+            lines.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+    return lines
+
+
+def _wait_for(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)  # polling a condition, not papering over a race
+    return False
+
+
+def test_a_master_and_two_workers_share_no_disk_and_survive_a_dead_worker(tmp_path):
+    config = ModelConfig(workers=2, times=ServiceTimes(time_per_step=0.02, jitter_sigma=0.0))
+    port = free_loopback_port()
+    procs: list[subprocess.Popen[str]] = []
+    with EmulatorServer(config) as server:
+        token = server.token
+        worker_cmd = [sys.executable, "-c", _CLI, "load", "--worker",
+                      "--master-host", "127.0.0.1", "--master-port", str(port)]  # fmt: skip
+        workers = [
+            subprocess.Popen(
+                worker_cmd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+                **_machine(tmp_path, f"worker{i}", token),  # type: ignore[arg-type]
+            )
+            for i in (1, 2)
+        ]
+        procs += workers
+        report = tmp_path / "master" / "report.json"
+        master = subprocess.Popen(
+            [sys.executable, "-c", _CLI, "load", "--base-url", server.base_url,
+             "--input-image-url", server.sample_url(), "--scenario", "queue-latency",
+             "--rate", "6", "--duration", "4s", "--drain", "10s", "--poll-interval", "0.05",
+             "--max-jobs", str(MAX_JOBS), "--expect-workers", "2", "--users", "2",
+             "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
+             "--report", str(report)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            **_machine(tmp_path, "master", token),  # type: ignore[arg-type]
+        )  # fmt: skip
+        procs.append(master)
+        try:
+            assert _wait_for(lambda: len(server.ground_truth()) >= 6, 90), "no jobs came"
+            everyone = [p.pid for p in procs] + [d for p in procs for d in _descendants(p.pid)]
+            for line in _cmdlines(everyone):
+                assert token not in line, line  # the token never rides on a command line
+            victim = workers[1]
+            locust_worker = _descendants(victim.pid)
+            assert locust_worker, "the second worker runs no Locust process"
+            os.kill(victim.pid, signal.SIGKILL)  # its machine dies: wrapper and Locust worker
+            for pid in locust_worker:
+                os.kill(pid, signal.SIGKILL)
+            _, err = master.communicate(timeout=120)
+            truth = server.ground_truth()
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.communicate()
+    assert master.returncode == 0, err
+    data = json.loads(report.read_text())
+    section = data["scenarios"]["queue-latency"]
+    acc = section["accounting"]
+    assert acc["submitted"] == sum(v for k, v in acc.items() if k != "submitted")
+    assert len(truth) <= MAX_JOBS  # the shared budget was never exceeded
+    assert acc["submitted"] <= MAX_JOBS
+    states = Counter(w["state"] for w in section["workers"])
+    assert states == {"finished": 1, "died": 1}, section["workers"]
+    live = next(w for w in section["workers"] if w["state"] == "finished")
+    assert live["records"] == live["submits_sent"] > 0  # the live one ran to the end
+    reported = [j["request_id"] for j in section["jobs"] if j["request_id"]]
+    assert len(reported) == len(set(reported))  # exactly once
+    accepted = {t["request_id"] for t in truth}
+    assert set(reported) <= accepted
+    missing = accepted - set(reported)
+    assert len(missing) <= acc["unaccounted"], (missing, acc)  # never silently dropped
+    dead = next(w for w in section["workers"] if w["state"] == "died")
+    assert dead["records"] + dead["lost"] > 0  # it had worked before it died
+    print(json.dumps({"accounting": acc, "workers": section["workers"], "truth": len(truth)}))
