@@ -8,13 +8,22 @@ from harness.load.measure.accounting import Accounting, AccountingError, Bucket
 
 
 def test_the_bucket_names_are_the_report_keys():
-    assert [b.value for b in Bucket] == ["completed", "failed", "cancelled", "lost", "rejected"]
+    assert [b.value for b in Bucket] == [
+        "completed", "failed", "cancelled", "lost", "rejected", "unaccounted",
+    ]  # fmt: skip
 
 
 def test_each_outcome_lands_in_its_own_bucket():
     acc = Accounting.of(["failed", "cancelled", "cancelled", "rejected", "lost", "lost", "lost"])
     assert acc.submitted == 7
-    assert acc.buckets == {"completed": 0, "failed": 1, "cancelled": 2, "lost": 3, "rejected": 1}
+    assert acc.buckets == {
+        "completed": 0,
+        "failed": 1,
+        "cancelled": 2,
+        "lost": 3,
+        "rejected": 1,
+        "unaccounted": 0,
+    }
     assert acc.check() is acc
 
 
@@ -22,6 +31,7 @@ def test_no_outcomes_add_up_to_zero_submits():
     acc = Accounting.of([])
     assert acc.to_dict() == {
         "submitted": 0, "completed": 0, "failed": 0, "cancelled": 0, "lost": 0, "rejected": 0,
+        "unaccounted": 0,
     }  # fmt: skip
 
 
@@ -44,7 +54,14 @@ def test_accountings_add_bucket_by_bucket():
     b = Accounting.of(["completed", "failed", "rejected"], submitted=4)
     total = a + b
     assert total.submitted == 6
-    assert total.buckets == {"completed": 2, "failed": 1, "cancelled": 0, "lost": 1, "rejected": 1}
+    assert total.buckets == {
+        "completed": 2,
+        "failed": 1,
+        "cancelled": 0,
+        "lost": 1,
+        "rejected": 1,
+        "unaccounted": 0,
+    }
     partial = Accounting(1, {"lost": 1}) + Accounting(2, {"completed": 2})
     assert partial.buckets == {
         "completed": 2,
@@ -52,4 +69,5 @@ def test_accountings_add_bucket_by_bucket():
         "cancelled": 0,
         "lost": 1,
         "rejected": 0,
+        "unaccounted": 0,
     }

@@ -51,9 +51,12 @@ def test_json_round_trip_keeps_every_field_but_the_interrupt(tmp_path):
     run = RunResults("queue-latency", 1.5, 9.5, settings={"rate": 2}, submits_sent=1)
     run.add(_rec())
     run.interrupted = True
+    run.workers = [{"worker": "w1", "records": 1}]
     data = run.to_json()
+    assert data["workers"] == [{"worker": "w1", "records": 1}]
     assert list(data) == [
-        "scenario", "started_at", "ended_at", "settings", "submits_sent", "histograms", "records",
+        "scenario", "started_at", "ended_at", "settings", "submits_sent", "workers", "histograms",
+        "records",
     ]  # fmt: skip
     assert (data["scenario"], data["started_at"], data["ended_at"]) == ("queue-latency", 1.5, 9.5)
     assert (data["settings"], data["submits_sent"]) == ({"rate": 2}, 1)
@@ -67,11 +70,13 @@ def test_json_round_trip_keeps_every_field_but_the_interrupt(tmp_path):
     assert (back.scenario, back.started_at, back.ended_at) == ("queue-latency", 1.5, 9.5)
     assert (back.settings, back.submits_sent, back.interrupted) == ({"rate": 2}, 1, False)
     assert back.records == run.records
+    assert back.workers == run.workers
     assert back.histograms.summaries() == run.histograms.summaries()
 
 
 def test_from_json_defaults_what_an_old_file_lacks():
     back = RunResults.from_json({"scenario": "s"})
+    assert back.workers == []
     assert (back.started_at, back.ended_at, back.submits_sent) == (0.0, 0.0, None)
     assert back.records == []
     assert back.settings == {}
@@ -86,7 +91,9 @@ def test_merge_takes_the_earliest_start_the_latest_end_and_sums_the_counts():
         for _ in range(n):
             run.add(_rec())
     c.interrupted = True
+    a.workers, c.workers = [{"worker": "w1"}], [{"worker": "w2"}, {"worker": "w3"}]
     merged = merge_results([a, b, c])
+    assert merged.workers == [{"worker": "w1"}, {"worker": "w2"}, {"worker": "w3"}]
     assert (merged.scenario, merged.started_at, merged.ended_at) == ("s", 1.0, 9.0)
     assert merged.interrupted
     assert merged.submits_sent == 7

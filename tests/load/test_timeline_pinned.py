@@ -6,6 +6,7 @@ instants were chosen so that jobs start, finish and arrive exactly on some of th
 
 from __future__ import annotations
 
+from harness.client.records import History, JobStatus, Poll
 from harness.load.measure.jobs import JobRecord
 from harness.load.measure.timeline import (
     Timeline,
@@ -19,7 +20,10 @@ def _rec(
     rid: str | None, sent: float, acked: float, start: float | None = None,
     finish: float | None = None, seen: float | None = None,
 ) -> JobRecord:  # fmt: skip
-    rec = JobRecord("s", "p", sent, sent, acked, request_id=rid, terminal_seen=seen)
+    rec = JobRecord("s", "p", sent, sent, acked, request_id=rid)
+    if seen is not None and rid is not None:  # first seen terminal: a read received at `seen`
+        done = Poll(seen - 0.1, seen, JobStatus(rid, "completed", None, raw={}))
+        rec.history = History(rid, sent, acked, polls=[done])
     if start is not None:
         rec.intervals["started"] = (start - 0.5, start + 0.5)
     if finish is not None:
