@@ -35,7 +35,7 @@ def allowed(fault: str) -> set[str]:
 
 def conform(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
     report = tmp_path / "report.json"
-    code = main(["conform", "--quiet", *FAST, "--job-timeout", "2", "--report", str(report), *args])
+    code = main(["conform", "--quiet", *FAST, "--job-timeout", "6", "--report", str(report), *args])
     data: dict[str, Any] = json.loads(report.read_text())
     return code, data
 
