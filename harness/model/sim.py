@@ -135,6 +135,9 @@ class Simulation:
 
     # -- transitions -------------------------------------------------------------
     def submit(self, job: Job) -> None:
+        # The caller stamps submitted_at after its own advance(): a GPU freed in between must
+        # take the jobs already queued first, or this one would start before its own submit.
+        self.advance(job.submitted_at)
         self.jobs[job.request_id] = job
         self.submitted += 1
         if self._free > 0 and not self.queue:
