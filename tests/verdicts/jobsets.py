@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from harness.client.records import History, JobStatus, Poll
 from harness.load.measure.jobs import JobRecord
 
 __all__ = ["job", "jobs_from_waits"]
@@ -26,7 +27,10 @@ def job(
         rec.intervals["run_time"] = run_time
     if queue_wait is not None and run_time is not None:
         rec.intervals["end_to_end"] = (queue_wait[0] + run_time[0], queue_wait[1] + run_time[1])
-    rec.polls = [(at, at + 0.01, "completed")]
+    if request_id is not None:  # one poll that saw it done, in the client's own history
+        rec.history = History(request_id, at + lag, at + lag + 0.01)
+        done = JobStatus(request_id, "completed", None, {"status": "completed"})
+        rec.history.polls.append(Poll(at, at + 0.01, done))
     return rec
 
 

@@ -37,9 +37,9 @@ class JobRecord:
     submit_sent: float
     submit_acked: float
     request_id: str | None = None
-    history: History | None = None  # None: the submit got no request_id
     outcome: str = Bucket.LOST.value
     final_status: str | None = None
+    history: History | None = None  # None: the submit got no request_id
     call_bytes_sent: int = 0  # submit, result and cancel calls (the polls' are in `history`)
     call_bytes_received: int = 0
     cancel: CancelRecord | None = None
@@ -113,6 +113,11 @@ class JobRecord:
             return None
         start = parse_stamp(self.server_created_at)
         return server_duration(start, parse_stamp(self.server_finished_at))
+
+    def fill_from(self, history: History) -> None:
+        """Wrap the client's `history` (its polls are not copied) and derive the intervals."""
+        self.history = history
+        self.settle()
 
     def settle(self) -> None:
         """Derive the intervals (docs/metrics.md) from the history as it stands."""
