@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+from harness.load.measure.metrics import METRICS
 from harness.load.run.report_model import CapacityAnswer, CapacityEstimate
 
 __all__ = [
@@ -17,16 +18,18 @@ __all__ = [
     "capacity_line",
     "count",
     "in_unit",
+    "label_of",
     "number",
     "percent",
     "rate",
     "seconds",
+    "seconds_or_never",
     "signed_percent",
     "when",
     "yes_no",
 ]  # fmt: skip
 
-DASH = "\u2013"  # an en dash  # shown for a figure that was not measured
+DASH = "\u2013"  # an en dash, shown for a figure that was not measured
 
 
 def _missing(value: float | None) -> bool:
@@ -61,6 +64,17 @@ def seconds(value: float | None) -> str:
     if size < 120:
         return f"{number(value)} s"
     return f"{number(value / 60)} min"
+
+
+def seconds_or_never(value: float | None) -> str:
+    """A percentile that falls on a failed or lost job: it never came."""
+    return "never" if value is None else seconds(value)
+
+
+def label_of(metric: str) -> str:
+    """A metric's readable label (`queue_wait` -> "queue wait")."""
+    known = METRICS.get(metric)
+    return known.label if known else metric.replace("_", " ")
 
 
 def rate(value: float | None) -> str:

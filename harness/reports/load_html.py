@@ -57,9 +57,10 @@ def _template() -> jinja2.Template:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)  # fmt: skip
     for name in ("seconds", "rate", "count", "number", "percent", "signed_percent", "yes_no",
-                 "when", "in_unit", "capacity_headline"):  # fmt: skip
+                 "when", "in_unit", "capacity_headline", "seconds_or_never"):  # fmt: skip
         env.filters[name] = getattr(fmt, name)
-    env.globals.update(capacity_rows=capacity_rows, plots=scenario_plots, unit_of=unit_of)
+    env.globals.update(capacity_rows=capacity_rows, plots=scenario_plots, unit_of=unit_of,
+                       label_of=fmt.label_of)  # fmt: skip
     source = resources.files("harness.reports").joinpath("templates", TEMPLATE).read_text()
     return env.from_string(source)
 

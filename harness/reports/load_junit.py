@@ -22,10 +22,9 @@ def _suite_name(scope: str) -> str:
     return "load.run" if scope == "all" else f"load.{scope}"
 
 
-def _case(suite: ET.Element, verdict: SloVerdict, inconclusive: str) -> str:
-    """Add the SLO's test case; return how it counted: pass, failure or skipped."""
-    case = ET.SubElement(suite, "testcase", classname=suite.get("name", ""), name=verdict.slo,
-                         time="0")  # fmt: skip
+def _case(suite: ET.Element, name: str, verdict: SloVerdict, inconclusive: str) -> str:
+    """Add the SLO's test case; return how it counted: failure, skipped or system-out (pass)."""
+    case = ET.SubElement(suite, "testcase", classname=name, name=verdict.slo, time="0")
     text, counted = verdict.explanation, verdict.verdict
     if counted == "inconclusive" and inconclusive != "skip":
         counted = inconclusive
@@ -33,12 +32,12 @@ def _case(suite: ET.Element, verdict: SloVerdict, inconclusive: str) -> str:
     if counted == "fail":
         node = ET.SubElement(case, "failure", message=f"{verdict.verdict}: {text}")
         node.text = text
-        return "failure"
-    if counted == "inconclusive":
-        ET.SubElement(case, "skipped", message=f"inconclusive: {text}")
-        return "skipped"
-    ET.SubElement(case, "system-out").text = f"{verdict.verdict}: {text}"
-    return "pass"
+    elif counted == "inconclusive":
+        node = ET.SubElement(case, "skipped", message=f"inconclusive: {text}")
+    else:
+        node = ET.SubElement(case, "system-out")
+        node.text = f"{verdict.verdict}: {text}"
+    return node.tag
 
 
 def load_junit_xml(verdicts: Sequence[SloVerdict], inconclusive: str = "skip") -> str:
@@ -47,8 +46,9 @@ def load_junit_xml(verdicts: Sequence[SloVerdict], inconclusive: str = "skip") -
     root = ET.Element("testsuites", name="chronoedit-load")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     for scope in dict.fromkeys(v.scope for v in verdicts):
-        suite = ET.SubElement(root, "testsuite", name=_suite_name(scope))
-        counted = [_case(suite, v, inconclusive) for v in verdicts if v.scope == scope]
+        name = _suite_name(scope)
+        suite = ET.SubElement(root, "testsuite", name=name)
+        counted = [_case(suite, name, v, inconclusive) for v in verdicts if v.scope == scope]
         counts = {"tests": len(counted), "failures": counted.count("failure"),
                   "skipped": counted.count("skipped")}  # fmt: skip
         for key, value in counts.items():

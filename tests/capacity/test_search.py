@@ -35,13 +35,24 @@ def test_the_search_finds_the_highest_rate_within_10_percent(workers, cv):
         assert 0.5 <= step["confidence"] <= 1
 
 
-def test_a_small_budget_stops_the_search_and_says_so():
+def test_a_small_budget_keeps_room_for_the_confirmation_and_says_so():
     law = ServiceLaw(1.0, 0.2)
-    plan = SearchPlan(target=1.0, max_jobs=200, step_jobs=80, probe_jobs=16)
+    plan = SearchPlan(target=1.0, max_jobs=300, step_jobs=80, probe_jobs=16, confirm_jobs=80,
+                      extensions=0)  # fmt: skip
     state = asyncio.run(search(plan, simulated_measure(Fleet(2), law, 0.1), fleet_predictor))
-    assert state.jobs <= 200
-    assert state.stopped == "--max-jobs 200 would be exceeded"
-    assert len(state.steps) == 2  # 16 + 80 + 80 = 176; a third step would pass 200
+    assert state.jobs <= 300
+    assert state.stopped == "--max-jobs 300 would be exceeded"
+    # 16 + 80 + 80 leaves 124: a third step would leave no room for the confirmation
+    phases = [s.phase for s in state.steps]
+    assert phases[:2] == ["bracket", "bracket"] or phases[1] == "bisect"
+    assert len([p for p in phases if p != "confirm"]) == 2
+    assert phases[-1] == "confirm"
+    assert state.confirmed is not None
+    tiny = SearchPlan(target=1.0, max_jobs=200, step_jobs=80, probe_jobs=16, confirm_jobs=160)
+    none = asyncio.run(search(tiny, simulated_measure(Fleet(2), law, 0.1), fleet_predictor))
+    assert none.steps == []  # a step and its confirmation would not fit: nothing spent on it
+    assert none.stopped == "--max-jobs 200 would be exceeded"
+    assert none.jobs == 16
 
 
 def test_judge_states_its_confidence():

@@ -41,3 +41,25 @@ def test_a_cancelled_job_must_read_cancelled_forever() -> None:
     assert "had been read" in str(judge_cancel(refused, 202, {"outcome": "cancelled"}))
     assert "outcome" in str(judge_cancel(refused, 202, {"outcome": "maybe"}))
     assert "JSON object" in str(judge_read(refused, "status", 200, "text"))
+
+
+def test_exact_verdicts_and_what_the_facts_keep() -> None:
+    facts = JobFacts(owner=0)
+    assert judge_read(facts, "status", 200, {"status": "in_queue", "queue_position": 2}) is None
+    assert facts.position == 2
+    assert judge_cancel(facts, 409, {"outcome": "not_cancellable"}) == (
+        "cancel of the owner's own job answered HTTP 409, not 202"
+    )
+    assert judge_cancel(facts, 202, {"outcome": "not_cancellable"}) is None
+    # refused: it runs or ran, so in_progress is still fine, in_queue no longer
+    assert judge_read(facts, "status", 200, {"status": "in_progress"}) is None
+    assert judge_read(facts, "status", 200, {"status": "in_queue", "queue_position": 0}) == (
+        "/status said in_queue after the job was seen further on (or refused a cancel as "
+        "running): states never go back"
+    )
+    assert judge_cancel(facts, 202, {"outcome": "cancelled"}) == (
+        "cancel said cancelled, but the job had been read in progress or finished"
+    )
+    assert judge_foreign("status", 400) is None
+    assert judge_foreign("status", 499) is None
+    assert judge_foreign("status", 399) == "status answered HTTP 399 where a 4xx is due"

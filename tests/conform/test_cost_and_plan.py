@@ -38,16 +38,17 @@ def test_what_a_body_asks_of_a_gpu(body: dict[str, object], steps: float) -> Non
 
 def test_run_cost_before_and_after() -> None:
     cheap = {"num_inference_steps": 2, "enable_prompt_expansion": False}
-    cost = RunCost.plan([cheap, cheap], [{}])
+    cost = RunCost.plan([cheap, cheap], [{}, {"num_inference_steps": 50}])
     assert cost.planned == pytest.approx(4 * STEP)
-    assert cost.worst == pytest.approx(4 * STEP + 10.0)
+    assert cost.worst == pytest.approx(4 * STEP + 10.0 + 51.5 * STEP)
     assert cost.used is None
     after = cost.after([cheap], spared=1)
     assert (after.used, after.ran, after.spared) == (pytest.approx(2 * STEP), 1, 1)
     assert (after.planned, after.worst) == (cost.planned, cost.worst)
     data = after.to_dict()
     assert data["estimated_gpu_seconds"] == round(4 * STEP, 1)
-    assert data["at_most_gpu_seconds"] == round(4 * STEP + 10, 1)
+    assert data["at_most_gpu_seconds"] == round(4 * STEP + 10 + 51.5 * STEP, 1)
+    assert data["basis"] == "a default job (8 steps, 480p, prompt expansion) ~10 s"
     assert data["used_gpu_seconds"] == round(2 * STEP, 1)
     assert (data["jobs_ran"], data["jobs_cancelled_while_queued"]) == (1, 1)
     assert cost.to_dict()["used_gpu_seconds"] is None

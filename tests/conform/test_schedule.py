@@ -54,3 +54,51 @@ def test_ties_go_to_the_job_added_first_and_bad_intervals_are_refused() -> None:
         PollSchedule(interval=1.0, fast_interval=2.0)
     with pytest.raises(ValueError, match="interval"):
         PollSchedule(interval=0.0, fast_interval=0.0)
+
+
+def test_bounds_of_the_intervals() -> None:
+    PollSchedule(interval=1.0, fast_interval=1.0)  # a watch as slow as the rest is allowed
+    for interval, fast in ((1.0, 0.0), (-1.0, -2.0), (0.0, 0.0), (1.0, -0.5)):
+        with pytest.raises(ValueError, match="interval"):
+            PollSchedule(interval=interval, fast_interval=fast)
+
+
+def test_add_remove_watch_and_unknown_ids() -> None:
+    schedule = PollSchedule(interval=1.0, fast_interval=0.25)
+    schedule.add("late", 5.0, deadline=3.0)  # added after its deadline: due at the deadline
+    assert schedule.next() == ("late", 3.0)
+    schedule.add("a", 0.0, deadline=9.0)
+    schedule.add("late", 5.0, deadline=3.0)  # added again: keeps its place in the order
+    assert len(schedule) == 2
+    assert "a" in schedule
+    schedule.read("ghost", 1.0)  # an id never added: nothing happens
+    schedule.watch("ghost", 1.0)
+    assert "ghost" not in schedule
+    schedule.read("a", 0.0)
+    assert schedule.next() == ("a", 1.0)
+    schedule.remove("late")
+    schedule.remove("late")  # twice: no error
+    assert schedule.next() == ("a", 1.0)
+    schedule.watch("a", 0.5)  # watched from now: due one fast interval on, if that is sooner
+    assert schedule.next() == ("a", 0.75)
+    schedule.watch("a", 0.9)  # never later than it already was
+    assert schedule.next() == ("a", 0.75)
+    schedule.read("a", 0.75)
+    assert schedule.next() == ("a", 1.0)
+    schedule.remove("a")
+    assert schedule.watched is None
+    assert schedule.next() is None
+    assert len(schedule) == 0
+
+
+def test_read_at_the_deadline_moves_on_and_past_deadline_is_inclusive() -> None:
+    schedule = PollSchedule(interval=1.0, fast_interval=0.5)
+    schedule.add("a", 0.0, deadline=2.0)
+    schedule.read("a", 2.0)  # read exactly at the deadline: next one interval on, not again now
+    assert schedule.next() == ("a", 3.0)
+    assert schedule.past_deadline("a", 2.0)
+    assert not schedule.past_deadline("a", 1.999)
+    assert not schedule.past_deadline("unknown", 1e12)
+    schedule.watch("b", 0.0)
+    schedule.remove("c")
+    assert schedule.watched == "b"  # removing another job leaves the watch alone

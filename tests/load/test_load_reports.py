@@ -201,3 +201,51 @@ def test_other_figures():
     assert fmt.when(1767225600.0) == "2026-01-01 00:00:00 UTC"
     assert fmt.in_unit(0.5, "s") == "500 ms"
     assert fmt.in_unit(3.0, "count") == "3"
+
+
+def test_goodput_honest_figures_and_warmup_reach_the_page():
+    from harness.load.measure.warmup import parse_warmup
+
+    run = simulate(jobs=30).results
+    run.records[3].outcome = "lost"  # one job never finished: the honest p99 is "never"
+    run.submits_sent = len(run.records)
+    report = build_report(
+        {"queue-latency": [run]}, base_url="http://x", embedded=False, target_wait=1.0,
+        settings={}, slos=[parse_slo("queue_wait.p95<2s")], warmup=parse_warmup("5jobs"),
+    )  # fmt: skip
+    validate_report(report_data(report))
+    section = report.scenarios["queue-latency"]
+    assert section.goodput is not None
+    assert section.warmup is not None
+    parsed = Page()
+    parsed.feed(render_html(report))
+    text = " ".join(parsed.text)
+    answers = text[: text.index("Scenario: queue-latency")]
+    assert "Goodput · queue-latency:" in answers
+    assert f"of {section.goodput.jobs} jobs met every per-job target" in answers
+    assert "Counting failed and lost jobs as never finished" in parsed.headings
+    assert "never" in parsed.cells
+    assert "Warm-up (5jobs)" in parsed.headings
+    assert f"{section.warmup.excluded_jobs} jobs reported apart" in text
+
+
+def test_a_worker_that_died_is_reported_on_the_page():
+    run = simulate(jobs=12).results
+    run.workers = [
+        {"worker": "w1", "state": "finished", "records": 8, "submits_sent": 8, "permits": 8,
+         "lost": 0, "unaccounted": 0},
+        {"worker": "w2", "state": "died", "records": 4, "submits_sent": 4, "permits": 6,
+         "lost": 1, "unaccounted": 2},
+    ]  # fmt: skip
+    report = build_report({"queue-latency": [run]}, base_url="http://x", embedded=False,
+                          target_wait=1.0, settings={})  # fmt: skip
+    validate_report(report_data(report))
+    parsed = Page()
+    parsed.feed(render_html(report))
+    assert "Locust workers" in parsed.headings
+    assert (
+        "1 worker died mid-run: 1 accepted jobs counted lost, 2 granted submits unaccounted."
+        in (parsed.text)
+    )
+    start = parsed.cells.index("w2")
+    assert parsed.cells[start : start + 7] == ["w2", "died", "4", "4", "6", "1", "2"]

@@ -57,3 +57,30 @@ def test_the_errors_say_what_is_wrong():
         quantile([], 0.5)
     with pytest.raises(ValueError, match=r"^quantile 1\.5 outside \[0, 1\]$"):
         rank(1.5, 3)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_mean_is_hdrs_own_mean_over_the_recorded_buckets_only(seed):
+    import random
+
+    from hdrh.histogram import HdrHistogram
+
+    from harness.load.measure.histograms import mean_value
+
+    rng = random.Random(seed)
+    hists, other = MetricHistograms(), MetricHistograms()
+    for _ in range(rng.randint(1, 300)):
+        hists.record("queue_wait", rng.random() * rng.choice([0.01, 3.0, 3000.0]))
+        hists.record("polls_per_job", rng.randint(0, 10 ** rng.randint(1, 9)))
+        other.record("queue_wait", rng.random())
+    hists.merge(other)  # merged across processes, as the report sees them
+    for key in ("queue_wait", "polls_per_job"):
+        hist = hists._hists[key]
+        assert mean_value(hist) == hist.get_mean_value()
+        decoded = HdrHistogram.decode(hist.encode())
+        assert mean_value(decoded) == decoded.get_mean_value()
+        summary = hists.summary(key)
+        assert summary is not None
+        scale = 1e-6 if key == "queue_wait" else 1.0
+        assert summary.mean == pytest.approx(hist.get_mean_value() * scale)
+    assert mean_value(HdrHistogram(1, 1000, 3)) == 0.0

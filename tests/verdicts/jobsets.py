@@ -20,17 +20,19 @@ def job(
     scenario: str = "queue-latency",
     request_id: str | None = "r",
 ) -> JobRecord:
-    rec = JobRecord(scenario, "fixed:0.1", at, at + lag, at + lag + 0.01, request_id, outcome)
+    history = None
+    if request_id is not None:  # one poll that saw the job done
+        history = History(request_id, at + lag, at + lag + 0.01)
+        done = JobStatus.parse({"request_id": request_id, "status": "completed"})
+        history.polls.append(Poll(at + lag + 0.5, at + lag + 0.51, done))
+    rec = JobRecord(scenario, "fixed:0.1", at, at + lag, at + lag + 0.01, request_id, history,
+                    outcome)  # fmt: skip
     if queue_wait is not None:
         rec.intervals["queue_wait"] = queue_wait
     if run_time is not None:
         rec.intervals["run_time"] = run_time
     if queue_wait is not None and run_time is not None:
         rec.intervals["end_to_end"] = (queue_wait[0] + run_time[0], queue_wait[1] + run_time[1])
-    if request_id is not None:  # one poll that saw it done, in the client's own history
-        rec.history = History(request_id, at + lag, at + lag + 0.01)
-        done = JobStatus(request_id, "completed", None, {"status": "completed"})
-        rec.history.polls.append(Poll(at, at + 0.01, done))
     return rec
 
 

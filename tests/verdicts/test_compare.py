@@ -101,7 +101,7 @@ def test_defaults_and_what_a_change_carries():
     old, new = lognormal_waits(64, 1.0, seed=4), lognormal_waits(49, 1.0, seed=5)
     default = compare_values("queue_wait", old, new)
     assert default == compare_values("queue_wait", old, new, percentile=50.0, seed=0,
-                                     confidence=0.99)  # fmt: skip
+                                     confidence=0.99, resamples=1000)  # fmt: skip
     assert (default.old_jobs, default.new_jobs, default.confidence) == (64, 49, 0.99)
     wider = compare_values("queue_wait", old, new, confidence=0.5)
     assert wider.low >= default.low

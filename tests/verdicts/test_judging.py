@@ -49,6 +49,14 @@ def test_apply_warmup_rebuilds_the_figures_but_keeps_every_record():
     assert nothing.warmup == []
 
 
+def test_apply_warmup_flags_each_record():
+    run = _run()
+    run.records[4].warmup = True  # a flag from an earlier split is reset
+    apply_warmup(run, Warmup(jobs=2))
+    assert [r.warmup for r in run.records] == [True, True, False, False, False]
+    assert all(r.warmup is True or r.warmup is False for r in run.records)
+
+
 def test_apply_warmup_counts_from_the_runs_start():
     run = _run()  # jobs meant for 100.0, 101.0, ...
     run.started_at = 99.0
@@ -141,6 +149,8 @@ def test_honest_rows_per_metric():
     assert (wait.count, wait.infinitely_late) == (4, 1)
     assert (wait.p50, wait.p90, wait.p95, wait.p99) == (0.5, None, None, None)
     assert honest_rows([job(None, run_time=None)]) == []
+    spread = honest_rows([job((0.1 * i, 0.1 * i), at=float(i)) for i in range(1, 21)])[0]
+    assert (spread.p50, spread.p90, spread.p95, spread.p99) == pytest.approx((1.0, 1.8, 1.9, 2.0))
 
 
 def test_goodput_section_names_its_targets():

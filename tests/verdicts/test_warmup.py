@@ -110,8 +110,8 @@ def _run_jobs(cold_start: float, count: int = 40) -> tuple[list[JobRecord], list
             ack, history = client.submit_timed(body)
             client.wait(history, parse_policy("fixed:0.05"))
             rec = JobRecord("queue-latency", "fixed:0.05", intended, history.submit_sent,
-                            history.submit_acked, ack.request_id, "completed")  # fmt: skip
-            rec.fill_from(history)
+                            history.submit_acked, ack.request_id, history, "completed")  # fmt: skip
+            rec.settle()
             records.append(rec)
             api.clock.sleep(0.5)
         return records, api.ground_truth()

@@ -78,7 +78,7 @@ def percentile_interval(values: Sequence[float], confidence: float) -> tuple[flo
     ordered = sorted(values)
     n = len(ordered)
     tail = (1.0 - confidence) / 2
-    return ordered[int(tail * n)], ordered[min(n - 1, math.ceil((1.0 - tail) * n) - 1)]
+    return ordered[int(tail * n)], ordered[math.ceil((1.0 - tail) * n) - 1]
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from hdrh.histogram import HdrHistogram
 
 from harness.load.measure.metrics import unit_of
 from harness.load.measure.quantiles import hdr_percentile
 
-__all__ = ["PERCENTILES", "MetricHistograms", "Summary", "unit_of"]
+__all__ = ["PERCENTILES", "MetricHistograms", "Summary", "mean_value", "unit_of"]
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0)
 _MAX_MICROS = 24 * 3600 * 1_000_000
@@ -35,6 +36,20 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         names = ("count", "p50", "p90", "p95", "p99", "max", "mean", "unit")
         return {name: getattr(self, name) for name in names}
+
+
+def mean_value(hist: HdrHistogram) -> float:
+    """`hist.get_mean_value()`, the same sum, over the recorded buckets only: hdrh walks every
+    bucket of the range (tens of thousands) in Python, a tenth of a second per summary."""
+    total_count = int(hist.get_total_count())
+    if not total_count:
+        return 0.0
+    counts = np.ctypeslib.as_array(hist.counts)[: hist.counts_len]
+    total: int = 0
+    for index in np.flatnonzero(counts).tolist():
+        top = hist.get_highest_equivalent_value(hist.get_value_from_index(index))
+        total += hist.get_count_at_index(index) * hist._hdr_median_equiv_value(top)
+    return float(total) / total_count
 
 
 def _new(metric: str) -> HdrHistogram:
@@ -92,7 +107,7 @@ class MetricHistograms:
             p95=values[2],
             p99=values[3],
             max=hist.get_max_value() * scale,
-            mean=hist.get_mean_value() * scale,
+            mean=mean_value(hist) * scale,
             unit=unit_of(metric),
         )
 

@@ -37,9 +37,9 @@ class JobRecord:
     submit_sent: float
     submit_acked: float
     request_id: str | None = None
+    history: History | None = None  # None: the submit got no request_id
     outcome: str = Bucket.LOST.value
     final_status: str | None = None
-    history: History | None = None  # None: the submit got no request_id
     call_bytes_sent: int = 0  # submit, result and cancel calls (the polls' are in `history`)
     call_bytes_received: int = 0
     cancel: CancelRecord | None = None

@@ -190,14 +190,14 @@ PredictorFor = Callable[[Sequence[float]], Predictor]
 
 async def _step(
     state: SearchState, measure: Measure, rate: float, jobs: int, *, phase: str,
-    predictor: Predictor | None,
+    predictor: Predictor | None, reserve: int = 0,
 ) -> Step:  # fmt: skip
     """Measure at `rate`, pooled with what was measured there before; a verdict held with
     less than the plan's confidence gets more jobs while the budgets allow."""
     plan = state.plan
     spent = 0
     for extension in range(plan.extensions + 1):
-        if extension and state.fits(jobs, rate):
+        if extension and state.fits(jobs + reserve, rate):
             break
         batch = await measure(rate, jobs, plan.seed + len(state.batches))
         state.batches.append(batch)
@@ -265,22 +265,25 @@ async def search(plan: SearchPlan, measure: Measure, predictor_for: PredictorFor
 
 
 async def run_search(state: SearchState, measure: Measure, predictor_for: PredictorFor) -> None:
+    """Steps while the budgets leave room for them and the confirmation run; then confirm
+    the highest rate that met (a failed confirmation reopens the search if room is left)."""
     plan = state.plan
     predictor = await _probe(state, measure, predictor_for)
     assert state.mean_service is not None
     assert state.servers is not None
     rate: float | None = state.model_rate or 0.5 * state.servers / state.mean_service
+    out_of_budget = ""
     while True:
-        if rate is not None:
-            if why := state.fits(plan.step_jobs, rate):
-                state.stopped = why
-                return
+        if rate is not None and not out_of_budget:
+            out_of_budget = state.fits(plan.step_jobs + plan.confirm_jobs, rate)
+        if rate is not None and not out_of_budget:
             phase = "bisect" if state.low is not None and state.high is not None else "bracket"
-            await _step(state, measure, rate, plan.step_jobs, phase=phase, predictor=predictor)
+            await _step(state, measure, rate, plan.step_jobs, phase=phase, predictor=predictor,
+                        reserve=plan.confirm_jobs)  # fmt: skip
             rate = _next_rate(state)
             continue
         if state.low is None:
-            state.stopped = "no rate met the target"
+            state.stopped = out_of_budget or "no rate met the target"
             return
         if why := state.fits(plan.confirm_jobs, state.low):
             state.stopped = why
@@ -288,8 +291,8 @@ async def run_search(state: SearchState, measure: Measure, predictor_for: Predic
         at = state.low
         await _step(state, measure, at, plan.confirm_jobs, phase="confirm", predictor=predictor)
         state.confirmed = state.latest()[at].meets
-        if state.confirmed:
-            state.stopped = "bracketed within the tolerance and confirmed"
+        if state.confirmed or out_of_budget:
+            state.stopped = out_of_budget or "bracketed within the tolerance and confirmed"
             return
         rate = _next_rate(state)  # the larger sample said no: that rate now bounds from above
 

@@ -124,5 +124,5 @@ def exit_code(verdicts: Iterable[str], inconclusive: str | None = None) -> int:
     if Verdict.FAIL in seen:
         return EXIT_FAILED
     if Verdict.INCONCLUSIVE in seen:
-        return {"pass": EXIT_PASSED, "fail": EXIT_FAILED}.get(inconclusive or "", EXIT_INCONCLUSIVE)
+        return {"pass": EXIT_PASSED, "fail": EXIT_FAILED}.get(str(inconclusive), EXIT_INCONCLUSIVE)
     return EXIT_PASSED
