@@ -1,7 +1,9 @@
 """`locust -f locustfiles/queue_latency.py --host URL` (token from $RUNCOMFY_API_TOKEN).
 
-Harness options (see `locust -f ... --help`): --job-rate, --arrivals, --poll-policies,
---cancel-moments, --max-jobs, --job-timeout, --harness-results.
+Harness options (declared once in harness.load.run.settings): --job-rate, --arrivals,
+--poll-policy (repeatable), --cancel-moment (repeatable), --max-jobs, --job-timeout, or the whole
+document with --harness-settings JSON; --harness-results PATH writes the job records. Across
+machines: add --master --expect-workers N here, `locust -f - --worker --master-host H` there.
 """
 
 from harness.load.swarm.users import QueueLatencyUser

@@ -138,3 +138,43 @@ def test_a_master_and_two_workers_share_no_disk_and_survive_a_dead_worker(tmp_pa
     dead = next(w for w in section["workers"] if w["state"] == "died")
     assert dead["records"] + dead["lost"] > 0  # it had worked before it died
     print(json.dumps({"accounting": acc, "workers": section["workers"], "truth": len(truth)}))
+
+
+def test_plain_locust_master_and_worker_work_the_same_way(tmp_path):
+    """`locust -f locustfiles/...` as master, `locust -f - --worker` elsewhere: the budget and
+    the records still travel over Locust's messages into the master's one results file."""
+    config = ModelConfig(workers=2, times=ServiceTimes(time_per_step=0.02, jitter_sigma=0.0))
+    port = free_loopback_port()
+    with EmulatorServer(config) as server:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "locust", "-f", "-", "--worker", "--master-host",
+             "127.0.0.1", "--master-port", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            **_machine(tmp_path, "worker", server.token),  # type: ignore[arg-type]
+        )  # fmt: skip
+        results = tmp_path / "master" / "results.json"
+        master = subprocess.run(
+            [sys.executable, "-m", "locust", "-f", str(_ROOT / "locustfiles/queue_latency.py"),
+             "--master", "--expect-workers", "1", "--master-bind-host", "127.0.0.1",
+             "--master-bind-port", str(port), "--headless", "-u", "1", "-r", "1",
+             "--run-time", "30s", "--host", server.base_url, "--only-summary",
+             "--job-rate", "4", "--submit-for", "2", "--max-jobs", "5", "--poll-policy", "0.05",
+             "--input-image-url", server.sample_url(), "--harness-results", str(results),
+             "--quit-when-done"],
+            check=False, capture_output=True, text=True, timeout=120,
+            **_machine(tmp_path, "master", server.token),  # type: ignore[arg-type]
+        )  # fmt: skip
+        truth = server.ground_truth()
+        try:
+            worker.wait(timeout=30)  # the master's quit ends it
+        finally:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+    assert results.exists(), master.stderr[-2000:]
+    data = json.loads(results.read_text())
+    ids = sorted(r["request_id"] for r in data["records"] if r["request_id"])
+    assert ids == sorted(t["request_id"] for t in truth)  # each accepted job, once
+    assert 0 < len(truth) <= 5  # the master's budget, lent to the worker
+    assert [w["state"] for w in data["workers"]] == ["finished"]
+    assert data["submits_sent"] == len(data["records"])

@@ -114,6 +114,11 @@ class JobRecord:
         start = parse_stamp(self.server_created_at)
         return server_duration(start, parse_stamp(self.server_finished_at))
 
+    def fill_from(self, history: History) -> None:
+        """Wrap the client's `history` (its polls are not copied) and derive the intervals."""
+        self.history = history
+        self.settle()
+
     def settle(self) -> None:
         """Derive the intervals (docs/metrics.md) from the history as it stands."""
         if self.history is None:
