@@ -77,11 +77,14 @@ def test_the_simulator_matches_a_live_emulator_run():
 def test_the_search_finds_the_highest_rate_within_10_percent_and_its_cost(tmp_path, capsys):
     truth = max_rate_for(0.1, Fleet(4), ServiceLaw(MEAN, CV), jobs=200_000, seed=1)
     report = tmp_path / "capacity.json"
+    # The search confirms the highest rate that met, which sits within noise of the truth: a
+    # failed confirmation reopens the search, and the budget must leave room for that (1600
+    # jobs ran out after one such failure in CI and reported no rate at all)
     with _emulator(4) as server:
         code = main([
             "capacity", "--base-url", server.base_url, "--token", server.token,
             "--input-image-url", server.sample_url(), "--target-wait", "100ms",
-            "--step-jobs", "100", "--confirm-jobs", "200", "--max-jobs", "1600",
+            "--step-jobs", "100", "--confirm-jobs", "200", "--max-jobs", "2400",
             "--poll-interval", "0.02", "--time-budget", "120s", "--report", str(report),
         ])  # fmt: skip
         jobs = server.ground_truth()
@@ -92,7 +95,7 @@ def test_the_search_finds_the_highest_rate_within_10_percent_and_its_cost(tmp_pa
     assert abs(answer["estimate"] / truth - 1) < 0.10, (answer, truth, data["steps"])
     assert answer["rate"] < truth * 1.1
     cost = data["cost"]
-    assert cost["jobs"] <= 1600
+    assert cost["jobs"] <= 2400
     assert cost["jobs"] == len(jobs)  # every job the server saw is counted
     assert all(j["state"] == "succeeded" for j in jobs)  # none left queued or running
     # the GPU time the jobs really held lies within the bounds the polls put on it
