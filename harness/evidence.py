@@ -97,13 +97,16 @@ class Exchange:
         """`content`: the body as read (a streamed response has none of its own); `clipped`:
         it was cut at a cap or a deadline; `keep_body=False` keeps only its size and type
         (a download that is not the image it should be)."""
-        req_type = request.headers.get("content-type", "")
+        # httpx's `Headers` decode on every lookup: read each one once, into a plain dict.
+        req_headers = dict(request.headers.items())
+        resp_headers = {} if response is None else dict(response.headers.items())
+        req_type = req_headers.get("content-type", "")
         # Our own request stays whole: clipping it would break the curl line that replays it.
         body = _body_text(request.content if request.stream is not None else b"", req_type)
         text = ""
         if response is not None:
             raw = response.content if content is None else content
-            kind = response.headers.get("content-type", "")
+            kind = resp_headers.get("content-type", "")
             if keep_body or not raw:
                 text = _body_text(raw, kind, clipped=clipped)
             else:
@@ -111,10 +114,10 @@ class Exchange:
         return cls(
             method=request.method,
             url=str(request.url),
-            request_headers=dict(request.headers),
+            request_headers=req_headers,
             request_body=body,
             status_code=None if response is None else response.status_code,
-            response_headers={} if response is None else dict(response.headers),
+            response_headers=resp_headers,
             response_body=_clip(text),
             error=error,
             sent_at=sent_at,
