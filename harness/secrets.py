@@ -21,6 +21,7 @@ __all__ = [
     "Token",
     "redact_text",
     "register_secret",
+    "registry_generation",
     "scrub",
     "scrub_bytes",
 ]
@@ -40,6 +41,7 @@ class _Known:
         self.spellings: set[str] = set()
         self.text: tuple[str, ...] = ()
         self.raw: tuple[bytes, ...] = ()
+        self.generation = 0  # bumped on each registration: what was scrubbed before may not be
         self.lock = threading.Lock()
 
     def add(self, value: str) -> None:
@@ -47,6 +49,7 @@ class _Known:
             self.spellings.update(_spellings(value))
             self.text = tuple(sorted(self.spellings, key=len, reverse=True))
             self.raw = tuple(secret.encode() for secret in self.text)
+            self.generation += 1
 
 
 def _spellings(value: str) -> set[str]:
@@ -61,6 +64,12 @@ def register_secret(value: str) -> None:
     """Scrub `value` from everything `scrub` sees from now on (long enough values only)."""
     if len(value) >= MIN_SECRET_CHARS:
         _KNOWN.add(value)
+
+
+def registry_generation() -> int:
+    """Changes whenever a secret is registered: text scrubbed under an older generation may
+    still hold the new secret, so a cache of scrubbed text must be keyed by it."""
+    return _KNOWN.generation
 
 
 def scrub(text: str, *, clipped: bool = False) -> str:
