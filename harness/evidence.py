@@ -31,11 +31,18 @@ def _clip(text: str) -> str:
 
 
 def _safe_headers(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
+    items = headers.items()
+    # One scrub of all the values joined: if it finds nothing, no single value holds anything
+    # (each is a part of the whole), and the per-value scrubs are skipped.
+    joined = "\n".join(v for _, v in items)
+    clean = scrub(joined) == joined
     return {
         k: (f"Bearer {REDACTED}" if k.lower() == "authorization" else REDACTED)
         if k.lower() in _SECRET_HEADERS
+        else v
+        if clean
         else scrub(v)
-        for k, v in headers.items()
+        for k, v in items
     }
 
 
