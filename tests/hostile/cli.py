@@ -1,7 +1,10 @@
 """Run the real `chronoedit-harness` in a child process and measure what it cost.
 
 The token reaches the child only through its environment (never its argv). Peak memory is the
-child's own maximum resident set (`os.wait4`), wall time is measured around it, and a child
+child's own high-water mark (`VmHWM` of its own address space, read while it runs and reported by
+the child as it exits): not `ru_maxrss`, which Linux seeds at exec with the parent's high-water
+mark, so a child of a big pytest process would look as big as pytest. Wall time is measured
+around it, and a child
 that outlives its limit is killed and reported, so a regression fails the test instead of
 hanging the suite.
 """
@@ -33,14 +36,39 @@ class CliRun:
         return self.stdout + self.stderr
 
 
-def _wait(pid: int, limit: float) -> tuple[int, float, bool]:
+# The child writes its own VmHWM (kB) to this file as it exits (atexit runs on sys.exit too).
+_LAUNCHER = """
+import atexit, os
+def _report():
+    with open('/proc/self/status') as status, open(os.environ['HWM_FILE'], 'w') as out:
+        out.write(next(l.split()[1] for l in status if l.startswith('VmHWM:')))
+atexit.register(_report)
+from harness.cli import run
+run()
+"""
+
+
+def _hwm_kb(pid: int) -> float:
+    """The running child's own high-water mark (0 once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next((float(line.split()[1]) for line in status if line.startswith("VmHWM:")), 0)
+    except OSError:
+        return 0.0
+
+
+def _wait(pid: int, limit: float, reported: Path) -> tuple[int, float, bool]:
     """(exit code, peak RSS in MB, killed) of child `pid`, killed after `limit` seconds."""
     deadline = time.monotonic() + limit
     killed = False
+    peak_kb = 0.0
     while True:
-        done, status, usage = os.wait4(pid, os.WNOHANG)
+        peak_kb = max(peak_kb, _hwm_kb(pid))
+        done, status, _ = os.wait4(pid, os.WNOHANG)
         if done == pid:
-            return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024, killed
+            if reported.exists() and reported.read_text().strip():
+                peak_kb = max(peak_kb, float(reported.read_text()))
+            return os.waitstatus_to_exitcode(status), peak_kb / 1024, killed
         if time.monotonic() > deadline and not killed:
             os.kill(pid, signal.SIGKILL)
             killed = True
@@ -55,8 +83,10 @@ class Child:
         env["RUNCOMFY_API_TOKEN"] = token
         self._out = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child
         self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish()
+        self._hwm = Path(tempfile.mkdtemp()) / "hwm"
+        env["HWM_FILE"] = str(self._hwm)
         self.started = time.monotonic()
-        command = [sys.executable, "-c", "from harness.cli import run; run()", *args]
+        command = [sys.executable, "-c", _LAUNCHER, *args]
         self.proc = subprocess.Popen(command, stdout=self._out, stderr=self._err, env=env, cwd=cwd)
 
     def interrupt(self) -> None:
@@ -64,7 +94,9 @@ class Child:
         os.kill(self.proc.pid, signal.SIGINT)
 
     def finish(self, limit: float) -> CliRun:
-        code, peak, killed = _wait(self.proc.pid, limit)
+        code, peak, killed = _wait(self.proc.pid, limit, self._hwm)
+        self._hwm.unlink(missing_ok=True)
+        self._hwm.parent.rmdir()
         self.proc.returncode = code  # reaped by wait4: tell Popen so it does not wait again
         seconds = time.monotonic() - self.started
         outputs = []

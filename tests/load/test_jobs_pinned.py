@@ -157,7 +157,7 @@ def test_to_dict_reports_the_derived_figures_and_from_dict_restores_the_history(
 def test_from_dict_fills_defaults_for_missing_lists():
     base = {"scenario": "s", "policy": "p", "intended_at": 0.0, "submit_sent": 0.0,
             "submit_acked": 0.0}  # fmt: skip
-    back = JobRecord.from_dict(base)
+    back = JobRecord.from_dict(base | {"history": "not a history"})  # never read from a file
     assert back.history is None
     assert back.intervals == {}
     assert back.cancel is None
