@@ -2,7 +2,8 @@
 the harness's job flow beside a plain Locust user hitting the same URL.
 
 Runs alternate (plain, harness, plain, ...) in side-by-side windows; prints the medians and
-the harness's overhead ratio (plain / harness, 1.0 = none).
+the harness's overhead ratio (plain / harness, 1.0 = none), and the client's own work per
+answer in-process (evidence with token scrubbing, the poll's parse), no network.
 Run: `python benchmarks/load_generator_overhead.py`
 """
 
@@ -15,13 +16,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import httpx
 
+from harness.client.base import ClientSettings, Reply
 from harness.client.protocol import Call
+from harness.evidence import Exchange
 from harness.load.run.runner import emulator_process
 from harness.model import DEFAULT_TOKENS, sample_url
+from harness.secrets import Token
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = DEFAULT_TOKENS[0]
@@ -70,12 +75,35 @@ def _locust(args: list[str], workdir: Path) -> None:
     )  # lost jobs exit 1
 
 
+def per_answer_us(rounds: int = 5, answers: int = 5000) -> float:
+    """Median microseconds the client spends on one status answer (its evidence, scrubbed of
+    the token, and the poll read from it), with one request reused as the load driver does."""
+    Token(TOKEN)  # registered, as in a run
+    call = Call.on_request("status", "0" * 32)
+    request = httpx.Request(
+        "GET", "http://127.0.0.1:1" + call.path, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    body = b'{"request_id": "%s", "status": "in_queue", "queue_position": 3}' % (b"0" * 32)
+    headers = {"content-type": "application/json", "server": "emulator", "date": "now"}
+    response = httpx.Response(200, headers=headers, content=body, request=request)
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(answers):
+            exchange = Exchange.of(request, response, sent_at=0.0, received_at=0.0)
+            reply = Reply(call, response, exchange, 0.0, 0.0, received=len(body))
+            ClientSettings.poll_of(reply, 0.0, 0.0)
+        times.append((time.perf_counter() - started) / answers * 1e6)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pollers", type=int, default=10, help="concurrent pollers")
     parser.add_argument("--window", type=int, default=5, help="seconds per window")
     parser.add_argument("--pairs", type=int, default=3, help="side-by-side windows")
     args = parser.parse_args()
+    print(f"client work per status answer (in-process, no network): {per_answer_us():.1f} us")
     with (
         emulator_process(workers=4, time_per_step=100.0, tokens=TOKEN) as url,
         tempfile.TemporaryDirectory() as tmp,

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import InitVar, asdict, dataclass, field, replace
 from typing import Any
 
 import httpx
 
-from harness.secrets import REDACTED, TOKEN_ENV, scrub
+from harness.secrets import REDACTED, TOKEN_ENV, registry_generation, scrub
 
 __all__ = ["MAX_BODY_CHARS", "Exchange"]
 
 MAX_BODY_CHARS = 4000
+# A request's scrubbed url, headers and body, kept on the request itself: the load driver
+# sends the same status request for a job again and again, and its evidence is the same.
+_SAFE_REQUEST = "chronoedit.evidence"
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
 
 
@@ -28,11 +31,18 @@ def _clip(text: str) -> str:
 
 
 def _safe_headers(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
+    items = headers.items()
+    # One scrub of all the values joined: if it finds nothing, no single value holds anything
+    # (each is a part of the whole), and the per-value scrubs are skipped.
+    joined = "\n".join(v for _, v in items)
+    clean = scrub(joined) == joined
     return {
         k: (f"Bearer {REDACTED}" if k.lower() == "authorization" else REDACTED)
         if k.lower() in _SECRET_HEADERS
+        else v
+        if clean
         else scrub(v)
-        for k, v in headers.items()
+        for k, v in items
     }
 
 
@@ -55,6 +65,23 @@ def _parse(text: str) -> Any:
         return None
 
 
+def _safe_request(request: httpx.Request) -> tuple[str, dict[str, str], str]:
+    """The request's url, headers and body, scrubbed; cached on the request while no secret
+    has been registered since (a new one may be in it). Callers copy the headers."""
+    generation = registry_generation()
+    cached = request.extensions.get(_SAFE_REQUEST)
+    if cached is not None and cached[0] == generation:
+        _, url, headers, body = cached
+        return url, dict(headers), body
+    headers = _safe_headers(dict(request.headers.items()))
+    # Our own request stays whole: clipping it would break the curl line that replays it.
+    content = request.content if request.stream is not None else b""
+    body = _body_text(content, headers.get("content-type", ""))
+    url = scrub(str(request.url))
+    request.extensions[_SAFE_REQUEST] = (generation, url, headers, body)
+    return url, dict(headers), body
+
+
 @dataclass(frozen=True)
 class Exchange:
     """A request and what came back (or the transport error), safe to print and store."""
@@ -73,8 +100,13 @@ class Exchange:
     # a check must never judge a long, valid answer by its clipped text.
     response_data: Any = field(default=None, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        # Made by hand (tests, other drivers) or by `of`: scrubbed either way.
+    # `of` scrubs what it passes itself (and reuses a request's scrubbed form): only it sets this.
+    _scrubbed: InitVar[bool] = False
+
+    def __post_init__(self, _scrubbed: bool) -> None:
+        if _scrubbed:
+            return
+        # Made by hand (tests, other drivers): scrubbed here.
         object.__setattr__(self, "url", scrub(self.url))
         object.__setattr__(self, "request_headers", _safe_headers(self.request_headers))
         object.__setattr__(self, "response_headers", _safe_headers(self.response_headers))
@@ -97,29 +129,30 @@ class Exchange:
         """`content`: the body as read (a streamed response has none of its own); `clipped`:
         it was cut at a cap or a deadline; `keep_body=False` keeps only its size and type
         (a download that is not the image it should be)."""
-        req_type = request.headers.get("content-type", "")
-        # Our own request stays whole: clipping it would break the curl line that replays it.
-        body = _body_text(request.content if request.stream is not None else b"", req_type)
+        url, req_headers, body = _safe_request(request)
+        # httpx's `Headers` decode on every lookup: read each one once, into a plain dict.
+        resp_headers = {} if response is None else dict(response.headers.items())
         text = ""
         if response is not None:
             raw = response.content if content is None else content
-            kind = response.headers.get("content-type", "")
+            kind = resp_headers.get("content-type", "")
             if keep_body or not raw:
-                text = _body_text(raw, kind, clipped=clipped)
+                text = _body_text(raw, kind, clipped=clipped)  # scrubbed
             else:
                 text = f"<{len(raw)} bytes of {kind or 'unknown type'}, not kept>"
         return cls(
             method=request.method,
-            url=str(request.url),
-            request_headers=dict(request.headers),
+            url=url,
+            request_headers=req_headers,
             request_body=body,
             status_code=None if response is None else response.status_code,
-            response_headers={} if response is None else dict(response.headers),
+            response_headers=_safe_headers(resp_headers),
             response_body=_clip(text),
-            error=error,
+            error=None if error is None else scrub(error),
             sent_at=sent_at,
             received_at=received_at,
             response_data=None if clipped else _parse(text),
+            _scrubbed=True,
         )
 
     def with_error(self, error: str) -> Exchange:

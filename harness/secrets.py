@@ -21,6 +21,7 @@ __all__ = [
     "Token",
     "redact_text",
     "register_secret",
+    "registry_generation",
     "scrub",
     "scrub_bytes",
 ]
@@ -29,8 +30,26 @@ TOKEN_ENV = "RUNCOMFY_API_TOKEN"
 REDACTED = "<redacted>"
 MIN_SECRET_CHARS = 8  # shorter values are not registered: scrubbing them would mangle text
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',]+")
-_KNOWN: set[str] = set()  # every registered secret, in each spelling a server may echo
-_LOCK = threading.Lock()
+
+
+class _Known:
+    """Every registered secret, in each spelling a server may echo, longest first (a spelling
+    that contains another goes first), as text and as UTF-8: ordered once per registration,
+    not for every answer scrubbed."""
+
+    def __init__(self) -> None:
+        self.spellings: set[str] = set()
+        self.text: tuple[str, ...] = ()
+        self.raw: tuple[bytes, ...] = ()
+        self.generation = 0  # bumped on each registration: what was scrubbed before may not be
+        self.lock = threading.Lock()
+
+    def add(self, value: str) -> None:
+        with self.lock:
+            self.spellings.update(_spellings(value))
+            self.text = tuple(sorted(self.spellings, key=len, reverse=True))
+            self.raw = tuple(secret.encode() for secret in self.text)
+            self.generation += 1
 
 
 def _spellings(value: str) -> set[str]:
@@ -38,11 +57,19 @@ def _spellings(value: str) -> set[str]:
     return {value, quote(value, safe=""), json.dumps(value)[1:-1]}
 
 
+_KNOWN = _Known()
+
+
 def register_secret(value: str) -> None:
     """Scrub `value` from everything `scrub` sees from now on (long enough values only)."""
     if len(value) >= MIN_SECRET_CHARS:
-        with _LOCK:
-            _KNOWN.update(_spellings(value))
+        _KNOWN.add(value)
+
+
+def registry_generation() -> int:
+    """Changes whenever a secret is registered: text scrubbed under an older generation may
+    still hold the new secret, so a cache of scrubbed text must be keyed by it."""
+    return _KNOWN.generation
 
 
 def scrub(text: str, *, clipped: bool = False) -> str:
@@ -52,7 +79,7 @@ def scrub(text: str, *, clipped: bool = False) -> str:
     of a secret; that tail goes too, so no prefix of a token survives a clip."""
     if not text:
         return text
-    for secret in sorted(_KNOWN, key=len, reverse=True):
+    for secret in _KNOWN.text:  # one C-level search each; a spelling equal to another is one entry
         if secret in text:
             text = text.replace(secret, REDACTED)
         if clipped:
@@ -70,8 +97,7 @@ def _drop_partial_tail(text: str, secret: str) -> str:
 def scrub_bytes(content: bytes, *, clipped: bool = False) -> bytes:
     """`content` with every registered secret (as UTF-8) replaced; other bytes untouched.
     `clipped`: as for `scrub`, a trailing first part of a secret goes too."""
-    for secret in sorted(_KNOWN, key=len, reverse=True):
-        raw = secret.encode()
+    for raw in _KNOWN.raw:
         if raw in content:
             content = content.replace(raw, REDACTED.encode())
         if clipped:

@@ -35,7 +35,10 @@ class Reply:
     received: int = 0  # body bytes read off the wire (the kept body may be cut shorter)
 
     def json(self) -> Any:
-        """The body as JSON, or None (it is capped and scrubbed: see `transport`)."""
+        """The body as JSON, or None (it is capped and scrubbed: see `transport`). A whole JSON
+        answer was parsed once already, for its evidence: that parse is reused."""
+        if self.exchange.response_data is not None:
+            return self.exchange.response_data
         try:
             return self.response.json()
         except ValueError:

@@ -92,6 +92,19 @@ def test_an_exchange_scrubs_url_headers_body_and_error() -> None:
     assert SECRET not in json.dumps(by_hand.to_dict())
 
 
+def test_a_reused_request_is_scrubbed_of_a_secret_registered_after_its_first_exchange() -> None:
+    """The evidence of a request is cached on it (the load driver re-sends one status request);
+    a secret registered since must not slip through that cache."""
+    later = "later-SECRET-16180339"
+    request = httpx.Request("GET", f"https://h/x?a={later}", headers={"X-Key": later})
+    first = Exchange.of(request)
+    assert later in first.url  # not a secret yet
+    Token(later)
+    again = Exchange.of(request)
+    assert later not in json.dumps(again.to_dict())
+    assert Exchange.of(request).request_headers == again.request_headers
+
+
 # -- live: servers that echo it ---------------------------------------------------------------
 LIVE_SECRET = "echo-SECRET-token-2718281"
 CONFIG = ModelConfig(tokens=(LIVE_SECRET,), workers=1, times=ServiceTimes(time_per_step=0.01))
