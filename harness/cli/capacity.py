@@ -16,7 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.cli.options import add_target_options, embedded_options, writable_file
+from harness.cli.options import (
+    add_poll_interval,
+    add_target_options,
+    embedded_options,
+    writable_file,
+)
 from harness.errors import UsageError
 from harness.urls import checked_base_url, is_loopback
 
@@ -80,13 +85,7 @@ def register(sub: Any, *, name: str, help: str) -> None:
         default=0.05,
         help="stop bisecting within this relative width (default: %(default)s)",
     )
-    p.add_argument(
-        "--poll-interval",
-        type=float,
-        default=None,
-        metavar="S",
-        help="fixed poll interval (default: 0.05 on the emulator, else 1)",
-    )
+    add_poll_interval(p, help="fixed poll interval (default: 0.05 on the emulator, else 1)")
     p.add_argument(
         "--job-timeout",
         type=_seconds,
@@ -114,8 +113,6 @@ def _plan(args: argparse.Namespace) -> Any:
             raise UsageError(
                 f"{url} is not loopback: capacity needs --allow-remote and --max-jobs N"
             )
-    if args.poll_interval is not None and not args.poll_interval > 0:
-        raise UsageError("--poll-interval must be > 0")
     writable_file(args.report, "--report")
     try:
         return SearchPlan(
