@@ -33,7 +33,7 @@ _CLI = (
           "--allow-remote"], "needs --allow-remote and --max-jobs N"),
         (["--target-wait", "1s", "--max-jobs", "50"], "--max-jobs 50 is too few"),
         (["--target-wait", "1s", "--quantile", "2"], "quantile"),
-        (["--target-wait", "1s", "--poll-interval", "0"], "--poll-interval: '0': must be a number of seconds > 0"),
+        (["--target-wait", "1s", "--poll-interval", "0"], "'0': must be a number of seconds > 0"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_before_any_job(argv, message, capsys, tmp_path):
