@@ -14,7 +14,7 @@ from typing import Any
 from harness.cli.options import writable_file
 from harness.errors import UsageError
 
-__all__ = ["register", "run"]
+__all__ = ["read_jobs", "register", "run"]
 
 
 def _share(text: str) -> float:
@@ -38,13 +38,14 @@ def register(sub: Any, *, name: str, help: str) -> None:
                    help=f"metric to compare (repeatable; default {default_metrics})")  # fmt: skip
     p.add_argument("--confidence", type=float, default=DEFAULT_CONFIDENCE,
                    help="of the change's interval (default %(default)s)")  # fmt: skip
-    p.add_argument("--seed", type=int, default=0, help="of the bootstrap (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="of the spell permutations (default 0)")
     p.add_argument("--markdown", type=Path, default=None, metavar="FILE",
                    help="write a Markdown summary a CI job can post")  # fmt: skip
     p.set_defaults(handler=run)
 
 
-def _jobs(path: Path) -> dict[str, list[Any]]:
+def read_jobs(path: Path) -> dict[str, list[Any]]:
+    """A load report's job records per scenario; UsageError (one line) when it is not one."""
     from harness.load.measure.jobs import JobRecord
 
     try:
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--confidence must be in (0.5, 1)")
     if args.markdown is not None:
         writable_file(args.markdown, "--markdown")
-    old, new = _jobs(args.old), _jobs(args.new)
+    old, new = read_jobs(args.old), read_jobs(args.new)
     metrics = args.metric or None
     kwargs = {} if metrics is None else {"metrics": metrics}
     changes = compare_runs(old, new, confidence=args.confidence, seed=args.seed, **kwargs)

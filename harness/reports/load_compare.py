@@ -47,7 +47,7 @@ def markdown(changes: Sequence[ScopedChange], threshold: float, old: str, new: s
         "",
         head
         + (
-            f" ({confidence:.0%} confidence intervals, block bootstrap over jobs)."
+            f" ({confidence:.0%} confidence intervals, permutation of busy spells)."
             if confidence is not None
             else ": nothing in common to compare."
         ),

@@ -12,7 +12,8 @@ from .jobsets import job, lognormal_waits
 
 
 def _report(path, waits, scenario="queue-latency"):
-    jobs = [job((w, w + 0.05), at=float(i)).to_dict() for i, w in enumerate(waits)]
+    # each job found a GPU free (no poll saw it queued): a busy spell of its own
+    jobs = [job((0.0, 2 * w), at=float(i)).to_dict() for i, w in enumerate(waits)]
     path.write_text(json.dumps({"scenarios": {scenario: {"jobs": jobs}}}))
     return str(path)
 
