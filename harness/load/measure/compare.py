@@ -7,7 +7,9 @@ jobs wait says (almost) nothing about the next spell's, while the jobs inside on
 together: a burst of arrivals makes a run of slow jobs. A one-minute run at 80% load holds a few
 long spells that make its tail, and how many of them a run happens to get is most of what moves
 its p95 from one run to the next. The other figures of a job (run time, end-to-end) stay with
-its queue wait's spell.
+its queue wait's spell. Polls much coarser than the waits blur the cut (a job that waited less
+than one poll interval looks as if it found a GPU free), so spells come out shorter than they
+are, and the interval errs narrow.
 
 The interval: if both runs come from the same configuration, their spells are one population,
 and any split of the pooled spells into a run as long as the old one and the rest is as likely
