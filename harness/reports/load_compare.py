@@ -28,6 +28,11 @@ def _row(item: ScopedChange) -> tuple[str, str, str, str, str, str, str]:
             f"{_pct(c.change)} [{_pct(c.low)}, {_pct(c.high)}]", c.status.value)  # fmt: skip
 
 
+def _evidence(item: ScopedChange) -> str:
+    c = item.change
+    return f"{c.old_jobs} ({c.old_spells}) → {c.new_jobs} ({c.new_spells})"
+
+
 def console_lines(changes: Sequence[ScopedChange], threshold: float) -> list[str]:
     lines = []
     for item in changes:
@@ -47,16 +52,17 @@ def markdown(changes: Sequence[ScopedChange], threshold: float, old: str, new: s
         "",
         head
         + (
-            f" ({confidence:.0%} confidence intervals, permutation of busy spells)."
+            f" ({confidence:.0%} confidence intervals from permutations of busy spells:"
+            " a spell runs from a job that found a GPU free to the next one)."
             if confidence is not None
             else ": nothing in common to compare."
         ),
         "",
-        "| | scenario | metric | old | new | change [interval] | status |",
-        "|---|---|---|---|---|---|---|",
+        "| | scenario | metric | old | new | change [interval] | status | jobs (spells) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for item in changes:
         scenario, metric, stat, old_v, new_v, change, status = _row(item)
         lines.append(f"| {_MARK[item.change.status]} | {scenario} | {metric} {stat} | {old_v} | "
-                     f"{new_v} | {change} | {status} |")  # fmt: skip
+                     f"{new_v} | {change} | {status} | {_evidence(item)} |")  # fmt: skip
     return "\n".join(lines) + "\n"

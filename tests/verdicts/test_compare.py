@@ -73,7 +73,7 @@ def test_percentile_interval_cuts_each_tail():
 
 
 def _change(low: float, high: float, change: float = 0.2) -> Change:
-    return Change("queue_wait", 50.0, 1.0, 1.0 + change, change, low, high, 100, 100, 0.99)
+    return Change("queue_wait", 50.0, 1.0, 1.0 + change, change, low, high, 100, 100, 40, 30, 0.99)
 
 
 def test_status_and_alarm():
@@ -88,6 +88,7 @@ def test_status_and_alarm():
     assert data["statistic"] == "p50"
     assert data["status"] == "regressed"
     assert (data["old_jobs"], data["new_jobs"], data["confidence"]) == (100, 100, 0.99)
+    assert (data["old_spells"], data["new_spells"]) == (40, 30)
 
 
 def _each(values: list[float]) -> list[list[float]]:
@@ -143,7 +144,8 @@ def test_defaults_and_what_a_change_carries():
     assert default.to_dict() == {
         "metric": "queue_wait", "statistic": "p50", "old": default.old, "new": default.new,
         "change": default.change, "low": default.low, "high": default.high, "old_jobs": 64,
-        "new_jobs": 49, "confidence": 0.99, "status": default.status.value,
+        "new_jobs": 49, "old_spells": 64, "new_spells": 49, "confidence": 0.99,
+        "status": default.status.value,
     }  # fmt: skip
 
 
@@ -181,6 +183,9 @@ def test_empty_spells_are_skipped_and_empty_runs_refused():
     old, new = [[], [1.0, 2.0], [], [3.0]], [[2.0], [], [4.0, 6.0]]
     assert compare_values("q", old, new) == compare_values("q", [[1.0, 2.0], [3.0]],
                                                            [[2.0], [4.0, 6.0]])  # fmt: skip
+    counted = compare_values("q", old, new)
+    assert (counted.old_jobs, counted.new_jobs, counted.old_spells, counted.new_spells) == (
+        3, 3, 2, 2)  # fmt: skip
     for empty in ([], [[]]):
         with pytest.raises(ValueError, match="cannot be compared"):
             compare_values("q", empty, [[1.0]])

@@ -35,6 +35,8 @@ def test_same_run_passes_and_a_slower_one_alarms(tmp_path, capsys):
     assert text.startswith("### Load comparison: `old.json` → `new.json`")
     assert "**2 significant regression(s) beyond 10%**" in text
     assert "| 🔴 | queue-latency | queue_wait p95 |" in text
+    assert text.count("| 150 (150) → 150 (150) |") == 2  # jobs (busy spells), old → new
+    assert "permutations of busy spells" in text
     assert main(["compare", old, slower, "--threshold", "50%", "--metric", "queue_wait"]) == 0
 
 

@@ -126,6 +126,8 @@ class Change:
     high: float
     old_jobs: int
     new_jobs: int
+    old_spells: int  # the units of evidence: busy spells, each one sample
+    new_spells: int
     confidence: float
 
     @property
@@ -143,6 +145,7 @@ class Change:
         return {"metric": self.metric, "statistic": f"p{self.percentile:g}", "old": self.old,
                 "new": self.new, "change": self.change, "low": self.low, "high": self.high,
                 "old_jobs": self.old_jobs, "new_jobs": self.new_jobs,
+                "old_spells": self.old_spells, "new_spells": self.new_spells,
                 "confidence": self.confidence, "status": self.status.value}  # fmt: skip
 
 
@@ -173,7 +176,8 @@ def compare_values(
     ratio = _ratio(old_stat, new_stat)
     low, high = _bounds(ratio, *percentile_interval(null, confidence))
     return Change(metric, percentile, old_stat, new_stat, ratio - 1.0, low - 1.0, high - 1.0,
-                  len(before), len(after), confidence)  # fmt: skip
+                  len(before), len(after), sum(1 for s in old if s), sum(1 for s in new if s),
+                  confidence)  # fmt: skip
 
 
 COMPARED_METRICS = ("queue_wait", "run_time", "end_to_end")
