@@ -101,6 +101,13 @@ def register(sub: Any, *, name: str, help: str) -> None:
         default=Path("capacity-report.json"),
         help="JSON report path (default: %(default)s)",
     )
+    p.add_argument(
+        "--html",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write the report as HTML here: the answer first, then every probe",
+    )
     p.set_defaults(handler=run)  # fmt: skip
 
 
@@ -114,6 +121,8 @@ def _plan(args: argparse.Namespace) -> Any:
                 f"{url} is not loopback: capacity needs --allow-remote and --max-jobs N"
             )
     writable_file(args.report, "--report")
+    if args.html is not None:
+        writable_file(args.html, "--html")
     try:
         return SearchPlan(
             args.target_wait,
@@ -160,6 +169,10 @@ def run(args: argparse.Namespace) -> int:
     report["target"] = {"base_url": target.base_url, "embedded": embedded, "poll_interval": poll}
     report["cost"].update(accepted=loop.created, cancelled=loop.cancelled, left_open=len(loop.open))
     args.report.write_text(json.dumps(report, indent=1))
+    if args.html is not None:
+        from harness.reports.capacity_html import write_capacity_html
+
+        write_capacity_html(report, args.html)
     _say(report)
     if code == EXIT_OK and report["answer"] is None:
         code = EXIT_NOT_FOUND
