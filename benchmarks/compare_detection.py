@@ -1,12 +1,14 @@
 """Does `compare` flag a 20% slower emulator, and stay quiet on reruns? Live, one-minute runs.
 
-    python benchmarks/compare_detection.py [--reruns 10] [--slow 1] [--duration 60s] [--keep DIR]
+    python benchmarks/compare_detection.py [--reruns 10] [--slow 1] [--first-seed 1]
+                                           [--duration 60s] [--keep DIR]
     python benchmarks/compare_detection.py --reuse DIR
 
 Runs `load` (queue-latency, embedded emulator, 2 GPUs, 2.4 jobs/s: 80% of its capacity) once
-as the baseline (seed 0), `--reruns` more times with other seeds, and `--slow` times with the
-emulator 20% slower (time per step 0.084 s instead of 0.07 s) at the same rate; then compares
-each with the baseline, as `compare` does with its defaults, and prints the alarms. `--keep DIR`
+as the baseline (seed 0), `--reruns` more times with other seeds (from `--first-seed`), and
+`--slow` times (seeds from 100) with the emulator 20% slower (time per step 0.084 s instead of
+0.07 s) at the same rate; then compares each with the baseline, as `compare` does with its
+defaults, and prints the alarms. `--keep DIR`
 keeps the reports (`same-SEED.json`, `slow-SEED.json`); `--reuse DIR` runs nothing and judges
 saved reports every way: each ordered pair of same-configuration reports (the false-alarm rate
 per pair, from N*(N-1) pairs instead of N) and each slower report against every other one.
@@ -66,7 +68,7 @@ def live(args: argparse.Namespace, folder: Path) -> int:
     load(base, seed=0, step=STEP, duration=args.duration)
     baseline = read_jobs(base)
     quiet = 0
-    for seed in range(1, args.reruns + 1):
+    for seed in range(args.first_seed, args.first_seed + args.reruns):
         rerun = folder / f"same-{seed}.json"
         load(rerun, seed=seed, step=STEP, duration=args.duration)
         found = alarms(baseline, read_jobs(rerun))
@@ -114,6 +116,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reruns", type=int, default=10)
     parser.add_argument("--slow", type=int, default=1, help="runs of the slower emulator (1)")
+    parser.add_argument("--first-seed", type=int, default=1,
+                        help="of the reruns (1); other seeds give new evidence")  # fmt: skip
     parser.add_argument("--duration", default="60s")
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
                         help="keep the reports in DIR")  # fmt: skip
