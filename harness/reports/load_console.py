@@ -4,6 +4,7 @@ accounting as a table), then a few lines per scenario."""
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from harness.load.measure.server_times import server_times_line
@@ -84,6 +85,8 @@ def print_summary(report: LoadReport, console: Console | None = None) -> None:
     console = console or Console(highlight=False, soft_wrap=True)
     if report.interrupted:
         console.print("[red]interrupted: a partial run; queued jobs were cancelled[/red]")
+    if report.stopped_early is not None:
+        console.print(f"[red]{escape(report.stopped_early.explanation)}[/red]")
     for answer in report.capacity:
         console.print(f"capacity ({answer.scenario}): {capacity_headline(answer)}")
     if report.slos:

@@ -6,7 +6,13 @@ import math
 
 import pytest
 
-from harness.load.measure.early_stop import Outlook, first_lost, jobs_left, outlook
+from harness.load.measure.early_stop import (
+    Outlook,
+    first_lost,
+    jobs_left,
+    outlook,
+    stopped_record,
+)
 from harness.load.measure.slo import parse_slo
 from harness.load.measure.verdicts import Tally, Verdict, judge_share
 from harness.load.measure.warmup import Warmup
@@ -194,3 +200,10 @@ def test_an_infinitely_late_job_is_over_any_finite_target():
     look = first_lost([parse_slo("queue_wait.max<1000s")], records, more=None, confidence=0.99)
     assert look is not None
     assert look.tally.over == 1
+
+
+def test_the_stopped_record_keeps_when_after_what_and_the_outlook():
+    look = _look(Tally(under=52, over=31), 117)
+    record = stopped_record(look, at=1700000000.5, finished=90)
+    assert record == {"at": 1700000000.5, "finished": 90, **look.to_dict()}
+    assert Outlook.from_dict(record) == look

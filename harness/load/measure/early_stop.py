@@ -23,7 +23,7 @@ from harness.load.measure.slo import Slo, job_tally
 from harness.load.measure.verdicts import Tally, more_jobs_to_pass
 from harness.load.measure.warmup import NO_WARMUP, Warmup, split_warmup
 
-__all__ = ["Outlook", "first_lost", "jobs_left", "outlook"]
+__all__ = ["Outlook", "first_lost", "jobs_left", "outlook", "stopped_record"]
 
 
 @dataclass(frozen=True)
@@ -111,3 +111,9 @@ def jobs_left(caps: Sequence[int | None], finished: int) -> int | None:
     if not known:
         return None
     return max(0, min(known) - finished)
+
+
+def stopped_record(look: Outlook, *, at: float, finished: int) -> dict[str, Any]:
+    """What a run's results keep of its stop: the lost gate's outlook, when, after how many
+    finished jobs."""
+    return {"at": at, "finished": finished, **look.to_dict()}

@@ -20,7 +20,7 @@ from harness.load.measure.server_times import ServerTimes
 from harness.load.measure.slo import SloResult
 from harness.load.measure.timeline import Timeline
 from harness.load.measure.truth import TruthCheck
-from harness.load.run.judging import GoodputSection, HonestRow, WarmupSection
+from harness.load.run.judging import GoodputSection, HonestRow, StopSection, WarmupSection
 
 __all__ = [
     "REPORT_SCHEMA",
@@ -369,6 +369,7 @@ class LoadReport:
     capacity: list[CapacityAnswer]
     slos: list[SloVerdict]
     scenarios: dict[str, ScenarioReport]
+    stopped_early: StopSection | None = None  # --stop-on-lost-slo: the lost gate, when, why
 
     @property
     def slos_passed(self) -> bool:

@@ -42,6 +42,9 @@ class JobBook:
         self.schedulers = 0  # arrival schedules still submitting
         self.schedules_ended = 0  # arrival schedules spent (window over or budget out)
         self.submitted = 0
+        self.planned = 0  # jobs the arrival schedules that began mean to submit in all
+        self.plans = 0  # arrival schedules that said how many jobs they mean to submit
+        self._halted = False  # a lost gate stopped the spending (--stop-on-lost-slo)
         self._closed = False
         self._final = Event()  # set once `close` is done: every record is in `results`
         # jobs the run's end killed after their flow started, with the runner of each
@@ -50,12 +53,23 @@ class JobBook:
 
     def take_budget(self) -> bool:
         """One more submit allowed? The budget caps submits whatever the scenario."""
-        if self._closed or (self.budget is not None and self.submitted >= self.budget):
+        if self._closed or self._halted:
             return False
-        if self.granted is not None and (not self.granted.take() or self._closed):
-            return False  # (closed while waiting for permits: no more submits)
+        if self.budget is not None and self.submitted >= self.budget:
+            return False
+        if self.granted is not None and (not self.granted.take() or self._closed or self._halted):
+            return False  # (closed or halted while waiting for permits: no more submits)
         self.submitted += 1
         return True
+
+    def plan(self, jobs: int) -> None:
+        """An arrival schedule begins: it will ask for at most `jobs` submits."""
+        self.planned += jobs
+        self.plans += 1
+
+    def halt(self) -> None:
+        """No more submits from now on (the run's end then cancels the queued jobs)."""
+        self._halted = True
 
     def start(self, job: LoadJob, body: Any, run: Runner) -> None:
         """Run one job's flow (driven by `run`) in the book's group. It ends in exactly one

@@ -3,8 +3,10 @@
 - Budget: a worker asks its master for permits (`chronoedit_permits` {want}); the master's
   `BudgetLedger` answers {granted} and never grants past `--max-jobs`.
 - Records: a worker tells its master each request id the moment the server accepts the job,
-  and every 0.5 s sends the records just finished (`chronoedit_jobs`); the master's `Gather`
-  keeps them.
+  and every 0.5 s sends the records just finished (`chronoedit_jobs`, with how many jobs its
+  arrival schedules mean to submit once all have begun); the master's `Gather` keeps them.
+- Stopping early (`--stop-on-lost-slo`): the master, holding every record, decides
+  (`swarm.stopping`); once a gate is lost it grants no more permits and ends the run as below.
 - The run's end: when the master stops (run time, every worker done, SIGTERM or Ctrl-C), before
   Locust tells the workers to quit it sends `chronoedit_finish`; each worker closes its book
   (queued jobs cancelled) and sends its final batch. The master waits for every worker's final
@@ -18,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import gevent
@@ -47,6 +50,9 @@ class Worker:
         self.book: JobBook | None = None
         self.permits: GrantedPermits | None = None
         self.header: dict[str, Any] = {}  # scenario, by_policy, settings: for the master
+        # jobs this worker's arrival schedules mean to submit, once every one has begun
+        self.planned: Callable[[], int | None] = lambda: None
+        self._planned_told: int | None = None
         runner.register_message(PERMITS, self._granted)
         runner.register_message(FINISH, self._finish, concurrent=True)
 
@@ -84,7 +90,8 @@ class Worker:
     def _flush_loop(self) -> None:
         while not self.outbox.final_sent:
             gevent.sleep(FLUSH_EVERY)
-            if self.outbox.pending and not self.outbox.final_sent:
+            news = self.outbox.pending or self.planned() != self._planned_told
+            if news and not self.outbox.final_sent:
                 self._send(final=False)
 
     def _send(self, *, final: bool) -> None:
@@ -94,7 +101,8 @@ class Worker:
             permits=self.permits.received if self.permits is not None else 0,
             final=final,
         )
-        self.runner.send_message(JOBS, {**self.header, **batch})
+        self._planned_told = self.planned()
+        self.runner.send_message(JOBS, {**self.header, **batch, "planned": self._planned_told})
 
     def _finish(self, **_kw: Any) -> None:
         self.finish()
@@ -113,9 +121,12 @@ class Worker:
 class Master:
     """The master's side: the budget ledger, the gathered records, the wait for finals."""
 
-    def __init__(self, runner: MasterRunner, *, max_jobs: int) -> None:
+    def __init__(self, runner: MasterRunner, *, max_jobs: int, workers: int = 1) -> None:
         self.runner = runner
+        self.workers = max(1, workers)  # how many workers the run expects
         self.ledger = BudgetLedger(max_jobs) if max_jobs > 0 else None
+        self.halted = False  # a lost gate stopped the spending: no more permits
+        self.spawned = False  # every worker has its users (Locust's spawning_complete)
         self.gather = Gather(RunResults("", started_at=time.time(), submits_sent=0))
         runner.register_message(JOBS, self._jobs)
         runner.register_message(PERMITS, self._permits)
@@ -134,9 +145,38 @@ class Master:
         self.gather.receive(str(msg.node_id), data)
 
     def _permits(self, msg: Any, **_kw: Any) -> None:
-        want = int(msg.data.get("want", 0))
+        want = 0 if self.halted else int(msg.data.get("want", 0))
         given = self.ledger.grant(str(msg.node_id), want) if self.ledger is not None else want
         self.runner.send_message(PERMITS, {"granted": given}, client_id=msg.node_id)
+
+    @property
+    def finishing(self) -> bool:
+        return self._finished
+
+    def caps(self) -> tuple[int | None, int | None]:
+        """The run's known caps on submits: the budget, and the workers' arrival schedules."""
+        return (self.ledger.total if self.ledger is not None else None, self.planned())
+
+    def planned(self) -> int | None:
+        """Jobs every worker's schedules mean to submit, once every worker has its users and
+        each one given users has said (a worker given none submits nothing)."""
+        nodes = list(self.runner.clients.all)
+        if not self.spawned or len(nodes) < self.workers:
+            return None
+        plans = [0 if node.user_count == 0 else self._planned_by(str(node.id)) for node in nodes]
+        return None if any(p is None for p in plans) else sum(p or 0 for p in plans)
+
+    def _planned_by(self, worker: str) -> int | None:
+        tally = self.gather.tallies.get(worker)
+        return None if tally is None else tally.planned
+
+    def stop_early(self, record: dict[str, Any]) -> None:
+        """A gate is lost: keep why, grant no more permits, end the run (workers are told to
+        finish: their queued jobs are cancelled and their final batches gathered)."""
+        self.results.stopped = record
+        self.halted = True
+        _log.warning("stopping early: %s", record.get("explanation", ""))
+        gevent.spawn(self.runner.quit)  # not from the runner's own greenlets: quit kills them
 
     def finish(self) -> None:
         """Ask every worker for its final batch and wait for them; write off the dead."""
