@@ -2,8 +2,10 @@
 the harness's job flow beside a plain Locust user hitting the same URL.
 
 Runs alternate (plain, harness, plain, ...) in side-by-side windows; prints the medians and
-the harness's overhead ratio (plain / harness, 1.0 = none), and the client's own work per
-answer in-process (evidence with token scrubbing, the poll's parse), no network.
+the harness's overhead ratio (plain / harness, 1.0 = none), the median of the pairs' own
+ratios (steadier when the machine's load drifts between pairs), the Locust process's CPU time
+per poll (what sizes a load generator, and barely moved by other processes' load), and the
+client's own work per answer in-process (evidence with token scrubbing, the poll's parse).
 Run: `python benchmarks/load_generator_overhead.py`
 """
 
@@ -44,17 +46,44 @@ class PlainPoller(FastHttpUser):
                         headers={{"Authorization": "Bearer {token}"}})
 """
 
+# Both locustfiles get the same probe: the process's CPU time between test start and stop
+# (imports and start-up left out), written where the benchmark reads it.
+CPU_PROBE = """
+import os as _os, time as _time
+from locust import events as _events
 
-def _status_rate(prefix: str) -> float:
+_cpu = {}
+
+@_events.test_start.add_listener
+def _cpu_start(**_kw):
+    _cpu["start"] = _time.process_time()
+
+@_events.test_stop.add_listener
+def _cpu_stop(**_kw):
+    with open(_os.environ["CPU_PROBE_FILE"], "w") as f:
+        f.write(str(_time.process_time() - _cpu["start"]))
+"""
+
+
+def _status_row(prefix: str) -> dict[str, str]:
     with open(f"{prefix}_stats.csv") as f:
         for row in csv.DictReader(f):
             if row["Name"] == "status":
-                return float(row["Requests/s"])
+                return row
     raise RuntimeError("no status row")
 
 
-def _locust(args: list[str], workdir: Path) -> None:
-    env = {**os.environ, "RUNCOMFY_API_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
+def _window(args: list[str], workdir: Path, prefix: str) -> tuple[float, float]:
+    """One Locust run: its status polls per second and CPU microseconds per poll."""
+    probe = workdir / f"{prefix}.cpu"
+    _locust([*args, "--csv", prefix], workdir, {"CPU_PROBE_FILE": str(probe)})
+    cpu = float(probe.read_text())
+    row = _status_row(str(workdir / prefix))
+    return float(row["Requests/s"]), cpu / int(row["Request Count"]) * 1e6
+
+
+def _locust(args: list[str], workdir: Path, extra_env: dict[str, str]) -> None:
+    env = {**os.environ, "RUNCOMFY_API_TOKEN": TOKEN, "PYTHONPATH": str(ROOT), **extra_env}
     subprocess.run(
         [
             sys.executable,
@@ -114,69 +143,37 @@ def main() -> None:
             url + submit.path, headers={"Authorization": f"Bearer {TOKEN}"}, json=submit.body
         ).json()["request_id"]
         status_path = Call.on_request("status", rid).path
-        (work / "plain.py").write_text(PLAIN.format(status_path=status_path, token=TOKEN))
+        (work / "plain.py").write_text(
+            PLAIN.format(status_path=status_path, token=TOKEN) + CPU_PROBE
+        )
         (work / "harness_flow.py").write_text(
             "from harness.load.swarm.users import QueueLatencyUser\n"
-            "__all__ = ['QueueLatencyUser']\n"
+            "__all__ = ['QueueLatencyUser']\n" + CPU_PROBE
         )
+        plain_args = ["-f", "plain.py", "--host", url, "-u", str(args.pollers), "-r", "1000",
+                      "--run-time", f"{args.window}s"]  # fmt: skip
+        # all jobs submitted in the first 0.2 s, then each polls back to back
+        harness_args = ["-f", "harness_flow.py", "--host", url, "-u", "1", "-r", "1",
+                        "--run-time", f"{args.window}s", "--job-rate", str(args.pollers * 5),
+                        "--arrivals", "constant", "--submit-for", "0.2",
+                        "--max-jobs", str(args.pollers),
+                        "--poll-policy", "fixed:0.000001"]  # fmt: skip
         plain, harness = [], []
         for i in range(args.pairs):
-            _locust(
-                [
-                    "-f",
-                    "plain.py",
-                    "--host",
-                    url,
-                    "-u",
-                    str(args.pollers),
-                    "-r",
-                    "1000",
-                    "--run-time",
-                    f"{args.window}s",
-                    "--csv",
-                    f"plain{i}",
-                ],
-                work,
-            )
-            plain.append(_status_rate(str(work / f"plain{i}")))
-            # all jobs submitted in the first 0.2 s, then each polls back to back
-            _locust(
-                [
-                    "-f",
-                    "harness_flow.py",
-                    "--host",
-                    url,
-                    "-u",
-                    "1",
-                    "-r",
-                    "1",
-                    "--run-time",
-                    f"{args.window}s",
-                    "--job-rate",
-                    str(args.pollers * 5),
-                    "--arrivals",
-                    "constant",
-                    "--submit-for",
-                    "0.2",
-                    "--max-jobs",
-                    str(args.pollers),
-                    "--poll-policy",
-                    "fixed:0.000001",
-                    "--csv",
-                    f"harness{i}",
-                ],
-                work,
-            )
-            harness.append(_status_rate(str(work / f"harness{i}")))
+            plain.append(_window(plain_args, work, f"plain{i}"))
+            harness.append(_window(harness_args, work, f"harness{i}"))
             print(
-                f"window {i + 1}: plain {plain[-1]:7.0f} polls/s  "
-                f" harness {harness[-1]:7.0f} polls/s"
+                f"window {i + 1}: plain {plain[-1][0]:7.0f} polls/s {plain[-1][1]:5.1f} us CPU/poll"
+                f"   harness {harness[-1][0]:7.0f} polls/s {harness[-1][1]:5.1f} us CPU/poll"
             )
-    p, h = statistics.median(plain), statistics.median(harness)
+    p, h = statistics.median(r for r, _ in plain), statistics.median(r for r, _ in harness)
+    pairs = statistics.median(pr / hr for (pr, _), (hr, _) in zip(plain, harness, strict=True))
+    pc, hc = statistics.median(c for _, c in plain), statistics.median(c for _, c in harness)
     print(
         f"median plain {p:.0f} polls/s, harness {h:.0f} polls/s, "
-        f"overhead ratio plain/harness = {p / h:.2f}"
+        f"overhead ratio plain/harness = {p / h:.2f} (median of the pairs' ratios {pairs:.2f})"
     )
+    print(f"median CPU per poll: plain {pc:.1f} us, harness {hc:.1f} us, ratio {hc / pc:.2f}")
 
 
 if __name__ == "__main__":

@@ -84,7 +84,8 @@ def violations(module: str, imported: list[str]) -> list[str]:
         top = name.split(".")[0]
         if top == "harness" and layer_of(name) not in allowed:
             found.append(f"{module} imports {name}: {layer} may not import {layer_of(name)}")
-        owners = {"locust": LOCUST_MODULES, "gevent": GEVENT_MODULES}.get(top)
+        owners = {"locust": LOCUST_MODULES, "gevent": GEVENT_MODULES,
+                  "geventhttpclient": GEVENT_MODULES}.get(top)  # fmt: skip
         if owners is not None and module not in owners:
             found.append(f"{module} imports {top}: only {sorted(owners)} may")
     return found

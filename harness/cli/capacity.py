@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from harness.cli.options import (
+    add_defaulted,
     add_poll_interval,
+    add_quantile,
+    add_seed,
     add_target_options,
     embedded_options,
-    writable_file,
+    writable_outputs,
 )
 from harness.errors import UsageError
 from harness.urls import checked_base_url, is_loopback
@@ -50,56 +53,32 @@ def register(sub: Any, *, name: str, help: str) -> None:
         metavar="DURATION",
         help="the p95 queue wait to meet, e.g. 500ms or 30s",
     )
-    p.add_argument("--quantile", type=float, default=0.95, help="(default: %(default)s)")
+    add_quantile(p)
     p.add_argument(
         "--max-jobs",
         type=int,
         default=None,
         help="jobs the whole search may submit (default: 1500; required remotely)",
     )
-    p.add_argument(
-        "--time-budget",
-        type=_seconds,
-        default=600.0,
-        metavar="DURATION",
-        help="wall-clock for the whole search (default: %(default)ss)",
-    )
-    p.add_argument(
-        "--step-jobs", type=int, default=120, help="jobs per step (default: %(default)s)"
-    )
-    p.add_argument(
-        "--probe-jobs",
-        type=int,
-        default=16,
-        help="jobs submitted at once to probe (default: %(default)s)",
-    )
-    p.add_argument(
-        "--confirm-jobs",
-        type=int,
-        default=240,
-        help="jobs of the confirmation run (default: %(default)s)",
-    )
-    p.add_argument(
-        "--tolerance",
-        type=float,
-        default=0.05,
-        help="stop bisecting within this relative width (default: %(default)s)",
-    )
+    add_defaulted(p, "--time-budget", 600.0, "wall-clock for the whole search", type=_seconds,
+                  metavar="DURATION", after="s")  # fmt: skip
+    add_defaulted(p, "--step-jobs", 120, "jobs per step", type=int)
+    add_defaulted(p, "--probe-jobs", 16, "jobs submitted at once to probe", type=int)
+    add_defaulted(p, "--confirm-jobs", 240, "jobs of the confirmation run", type=int)
+    add_defaulted(p, "--tolerance", 0.05, "stop bisecting within this relative width",
+                  type=float)  # fmt: skip
     add_poll_interval(p, help="fixed poll interval (default: 0.05 on the emulator, else 1)")
-    p.add_argument(
-        "--job-timeout",
-        type=_seconds,
-        default=600.0,
-        metavar="DURATION",
-        help="give up on a job after this long (default: %(default)ss)",
-    )
+    add_defaulted(p, "--job-timeout", 600.0, "give up on a job after this long", type=_seconds,
+                  metavar="DURATION", after="s")  # fmt: skip
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback host")
-    p.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    add_seed(p)
+    add_defaulted(p, "--report", Path("capacity-report.json"), "JSON report path", type=Path)
     p.add_argument(
-        "--report",
+        "--html",
         type=Path,
-        default=Path("capacity-report.json"),
-        help="JSON report path (default: %(default)s)",
+        default=None,
+        metavar="PATH",
+        help="also write the report as HTML here: the answer first, then every probe",
     )
     p.set_defaults(handler=run)  # fmt: skip
 
@@ -113,7 +92,7 @@ def _plan(args: argparse.Namespace) -> Any:
             raise UsageError(
                 f"{url} is not loopback: capacity needs --allow-remote and --max-jobs N"
             )
-    writable_file(args.report, "--report")
+    writable_outputs(("--report", args.report), ("--html", args.html))
     try:
         return SearchPlan(
             args.target_wait,
@@ -160,6 +139,10 @@ def run(args: argparse.Namespace) -> int:
     report["target"] = {"base_url": target.base_url, "embedded": embedded, "poll_interval": poll}
     report["cost"].update(accepted=loop.created, cancelled=loop.cancelled, left_open=len(loop.open))
     args.report.write_text(json.dumps(report, indent=1))
+    if args.html is not None:
+        from harness.reports.capacity_html import write_capacity_html
+
+        write_capacity_html(report, args.html)
     _say(report)
     if code == EXIT_OK and report["answer"] is None:
         code = EXIT_NOT_FOUND

@@ -3,12 +3,16 @@ refuse what cannot work before the first job is created (fail before spending).
 
 Plain validators, for values known after parsing (each raises a one-line `UsageError`):
 - `writable_file(path, flag)`: create the parent folders, prove the file can be written;
+- `writable_outputs((flag, path), ...)`: `writable_file` for each path given (None skipped);
 - `writable_dir(path, flag)`: the folder exists (or can be created) and takes files;
 - `require_positive(seconds, flag)`: a finite duration > 0 (e.g. one parsed from "30s");
 - `require_faults(specs, flag)`: known `NAME[=VALUE]` faults, the known ones listed otherwise.
 argparse `type=` functions, so a bad value is refused while parsing (exit 2, one line):
 `positive_seconds` (`--poll-interval 0` would busy-loop the server), `non_negative_seconds`,
 `non_negative_int`, `at_least_one`, `fraction`, `port`, `fault_spec`.
+Declarations shared by the commands: `add_defaulted` (any option whose --help states its default
+from the value itself), `add_seed`, `add_quantile`, the target and emulator options, the
+client's poll interval, job timeout, request timeout and job budget.
 """
 
 from __future__ import annotations
@@ -16,18 +20,22 @@ from __future__ import annotations
 import argparse
 import math
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from harness.client.bounds import DEFAULT_BOUNDS, Bounds
 from harness.errors import UsageError
 from harness.target import EmbeddedOptions
 
 __all__ = [
+    "add_defaulted",
     "add_job_timeout",
     "add_max_jobs",
     "add_poll_interval",
+    "add_quantile",
     "add_request_timeout",
+    "add_seed",
     "add_target_options",
     "at_least_one",
     "bounds_of",
@@ -43,7 +51,10 @@ __all__ = [
     "require_positive",
     "writable_dir",
     "writable_file",
+    "writable_outputs",
 ]
+
+Parser: TypeAlias = argparse.ArgumentParser | argparse._ArgumentGroup
 
 
 # -- validators ----------------------------------------------------------------------------
@@ -68,6 +79,13 @@ def writable_file(path: Path | str, flag: str) -> Path:
     except OSError as exc:
         raise UsageError(f"{flag} {target}: cannot be written ({_why(exc)})") from None
     return target
+
+
+def writable_outputs(*outputs: tuple[str, Path | None]) -> None:
+    """Each `(flag, path)` given (a path, not None) proved writable, in order."""
+    for flag, path in outputs:
+        if path is not None:
+            writable_file(path, flag)
 
 
 def writable_dir(path: Path | str, flag: str) -> Path:
@@ -189,6 +207,35 @@ def refuse_emulator_options_remotely(args: argparse.Namespace) -> None:
 
 
 # -- declarations --------------------------------------------------------------------------
+def add_defaulted(
+    parser: Parser,
+    flag: str,
+    default: Any,
+    help: str = "",
+    *,
+    type: Callable[[str], Any] | None = None,
+    metavar: str | None = None,
+    after: str = "",
+    **more: Any,
+) -> None:
+    """An option whose --help shows its default from the value itself, so the two cannot
+    drift: `help`, then `(default: VALUE<after>)` (`after`: a unit, or what the value means)."""
+    shown = f"(default: %(default)s{after})"
+    if type is not None:
+        more["type"] = type
+    parser.add_argument(flag, default=default, metavar=metavar,
+                        help=f"{help} {shown}" if help else shown, **more)  # fmt: skip
+
+
+def add_seed(parser: Parser) -> None:
+    add_defaulted(parser, "--seed", 0, type=int)
+
+
+def add_quantile(parser: Parser, help: str = "") -> None:
+    """`--quantile`, 0.95 for p95: checked where it is used (a plan or question refuses it)."""
+    add_defaulted(parser, "--quantile", 0.95, help, type=float)
+
+
 def add_target_options(
     parser: argparse.ArgumentParser,
     *,
@@ -243,7 +290,7 @@ def at_least_one(text: str) -> int:
 
 
 def add_poll_interval(
-    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    parser: Parser,
     *,
     default: float | None = None,
     help: str = "status poll interval in seconds (default: %(default)s)",
@@ -254,7 +301,7 @@ def add_poll_interval(
 
 
 def add_job_timeout(
-    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    parser: Parser,
     *,
     default: float | None = None,
     help: str = "seconds a job may take before it counts as lost (default: %(default)s)",
@@ -264,9 +311,7 @@ def add_job_timeout(
     )
 
 
-def add_max_jobs(
-    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, default: int, help: str
-) -> None:
+def add_max_jobs(parser: Parser, *, default: int, help: str) -> None:
     parser.add_argument(
         "--max-jobs", type=non_negative_int, default=default, metavar="N", help=help
     )
@@ -281,7 +326,7 @@ def embedded_options(args: argparse.Namespace, *, seed: int = 0) -> EmbeddedOpti
     )
 
 
-def add_request_timeout(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+def add_request_timeout(parser: Parser) -> None:
     """`--request-timeout`: the wall-clock limit of every call (commands using the client)."""
     parser.add_argument(
         "--request-timeout",

@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.cli.options import (
+    add_defaulted,
+    add_seed,
     at_least_one,
     fault_spec,
     fraction,
@@ -45,44 +47,24 @@ def register(subparsers: Any, *, name: str, help: str) -> argparse.ArgumentParse
         help="address to listen on (default: %(default)s). Any non-loopback address needs "
         "tokens of your own, and turns on ground-truth auth and the fetch allow-list",
     )
-    p.add_argument("--port", type=port, default=8000, help="0 = a free port (default: %(default)s)")
-    p.add_argument(
-        "--workers",
-        type=at_least_one,
-        default=_DEFAULTS.workers,
-        help="GPUs (default: %(default)s)",
-    )
-    p.add_argument(
-        "--time-per-step",
-        type=non_negative_seconds,
-        default=_DEFAULTS.times.time_per_step,
-        help="seconds per inference step (default: %(default)s)",
-    )
+    add_defaulted(p, "--port", 8000, "0 = a free port", type=port)
+    add_defaulted(p, "--workers", _DEFAULTS.workers, "GPUs", type=at_least_one)
+    times = _DEFAULTS.times
+    add_defaulted(p, "--time-per-step", times.time_per_step, "seconds per inference step",
+                  type=non_negative_seconds)  # fmt: skip
     p.add_argument(
         "--prompt-expansion",
         type=non_negative_seconds,
         default=None,
         help="seconds of Magic Prompt (default: 1.5 x time-per-step)",
     )
-    p.add_argument(
-        "--cold-start",
-        type=non_negative_seconds,
-        default=_DEFAULTS.times.cold_start,
-        help="extra seconds on a GPU's first job (default: %(default)s)",
-    )
-    p.add_argument(
-        "--jitter",
-        type=non_negative_seconds,
-        default=_DEFAULTS.times.jitter_sigma,
-        help="lognormal sigma of service time (default: %(default)s)",
-    )
-    p.add_argument(
-        "--failure-rate",
-        type=fraction,
-        default=_DEFAULTS.failure_rate,
-        help="share of jobs that fail at random (default: %(default)s)",
-    )
-    p.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    add_defaulted(p, "--cold-start", times.cold_start, "extra seconds on a GPU's first job",
+                  type=non_negative_seconds)  # fmt: skip
+    add_defaulted(p, "--jitter", times.jitter_sigma, "lognormal sigma of service time",
+                  type=non_negative_seconds)  # fmt: skip
+    add_defaulted(p, "--failure-rate", _DEFAULTS.failure_rate,
+                  "share of jobs that fail at random", type=fraction)  # fmt: skip
+    add_seed(p)
     tokens = p.add_mutually_exclusive_group()
     tokens.add_argument(
         "--tokens",
@@ -92,12 +74,8 @@ def register(subparsers: Any, *, name: str, help: str) -> argparse.ArgumentParse
     tokens.add_argument(
         "--tokens-file", type=Path, metavar="FILE", help="tokens, comma- or line-separated"
     )
-    p.add_argument(
-        "--retention",
-        type=positive_seconds,
-        default=_DEFAULTS.retention,
-        help="seconds a finished job stays readable (default: %(default)s)",
-    )
+    add_defaulted(p, "--retention", _DEFAULTS.retention, "seconds a finished job stays readable",
+                  type=positive_seconds)  # fmt: skip
     p.add_argument(
         "--fault",
         action="append",

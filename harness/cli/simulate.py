@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.cli.options import writable_file
+from harness.cli.options import add_defaulted, add_quantile, add_seed, writable_outputs
 from harness.errors import UsageError
 
 __all__ = ["register", "run"]
@@ -43,32 +43,13 @@ def register(sub: Any, *, name: str, help: str) -> None:
         metavar="S",
         help="find the fewest GPUs whose p95 queue wait is at most S seconds",
     )
-    ask.add_argument(
-        "--quantile", type=float, default=0.95, help="0.95 is p95 (default: %(default)s)"
-    )
-    ask.add_argument(
-        "--max-workers", type=int, default=10_000, help="search limit (default: %(default)s)"
-    )
+    add_quantile(ask, "0.95 is p95")
+    add_defaulted(ask, "--max-workers", 10_000, "search limit", type=int)
     law = p.add_argument_group("service times (or --from-report)")
-    law.add_argument(
-        "--mean-service",
-        type=_positive,
-        default=10.0,
-        metavar="S",
-        help="mean seconds per job (default: %(default)s)",
-    )
-    law.add_argument(
-        "--service-cv",
-        type=float,
-        default=0.1,
-        help="coefficient of variation (default: %(default)s)",
-    )
-    law.add_argument(
-        "--service-family",
-        choices=["lognormal", "gamma"],
-        default="lognormal",
-        help="(default: %(default)s)",
-    )
+    add_defaulted(law, "--mean-service", 10.0, "mean seconds per job", type=_positive,
+                  metavar="S")  # fmt: skip
+    add_defaulted(law, "--service-cv", 0.1, "coefficient of variation", type=float)
+    add_defaulted(law, "--service-family", "lognormal", choices=["lognormal", "gamma"])
     law.add_argument(
         "--from-report",
         type=Path,
@@ -83,46 +64,17 @@ def register(sub: Any, *, name: str, help: str) -> None:
         default=None,
         help="poisson (default; replay with --from-report)",
     )
-    arr.add_argument(
-        "--burst-size",
-        type=int,
-        default=6,
-        help="bursts: jobs arriving together (default: %(default)s)",
-    )
-    arr.add_argument(
-        "--amplitude", type=float, default=0.5, help="diurnal swing (default: %(default)s)"
-    )
-    arr.add_argument(
-        "--period",
-        type=_positive,
-        default=86_400.0,
-        help="diurnal period, s (default: %(default)s)",
-    )
+    add_defaulted(arr, "--burst-size", 6, "bursts: jobs arriving together", type=int)
+    add_defaulted(arr, "--amplitude", 0.5, "diurnal swing", type=float)
+    add_defaulted(arr, "--period", 86_400.0, "diurnal period, s", type=_positive)
     fleet = p.add_argument_group("fleet behaviour")
-    fleet.add_argument(
-        "--cold-start",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="extra seconds on a GPU's first job (default: %(default)s)",
-    )
-    fleet.add_argument(
-        "--keep-warm",
-        type=float,
-        default=math.inf,
-        metavar="S",
-        help="idle seconds after which a GPU is cold again (default: %(default)s, never)",
-    )
-    fleet.add_argument(
-        "--failure-rate",
-        type=float,
-        default=0.0,
-        help="chance a job fails part-way (default: %(default)s)",
-    )
-    p.add_argument(
-        "--jobs", type=int, default=100_000, help="jobs to simulate (default: %(default)s)"
-    )
-    p.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    add_defaulted(fleet, "--cold-start", 0.0, "extra seconds on a GPU's first job", type=float,
+                  metavar="S")  # fmt: skip
+    add_defaulted(fleet, "--keep-warm", math.inf, "idle seconds after which a GPU is cold again",
+                  type=float, metavar="S", after=", never")  # fmt: skip
+    add_defaulted(fleet, "--failure-rate", 0.0, "chance a job fails part-way", type=float)
+    add_defaulted(p, "--jobs", 100_000, "jobs to simulate", type=int)
+    add_seed(p)
     p.add_argument("--report", type=Path, default=None, help="write the JSON report here")
     p.add_argument(
         "--load-report",
@@ -137,12 +89,7 @@ def register(sub: Any, *, name: str, help: str) -> None:
         default=None,
         help="also write the live run's HTML report of the simulated jobs",
     )
-    p.add_argument(
-        "--report-jobs",
-        type=int,
-        default=5000,
-        help="jobs shown in --load-report/--html (default: %(default)s)",
-    )
+    add_defaulted(p, "--report-jobs", 5000, "jobs shown in --load-report/--html", type=int)
     p.set_defaults(handler=run)  # fmt: skip
 
 
@@ -211,10 +158,8 @@ def _say(report: dict[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     question = _question(args)
-    for path, flag in ((args.report, "--report"), (args.load_report, "--load-report"),
-                       (args.html, "--html")):  # fmt: skip
-        if path is not None:
-            writable_file(path, flag)
+    writable_outputs(("--report", args.report), ("--load-report", args.load_report),
+                     ("--html", args.html))  # fmt: skip
     if args.report_jobs < 1:
         raise UsageError("--report-jobs must be >= 1")
     from harness.load.run.simulation import simulation_report

@@ -17,7 +17,7 @@ from harness.load.run.report_model import CapacityEstimate, LoadReport
 from harness.reports import load_format as fmt
 from harness.reports.load_plots import scenario_plots
 
-__all__ = ["capacity_rows", "render_html", "write_html"]
+__all__ = ["capacity_rows", "environment", "render_html", "write_html"]
 
 TEMPLATE = "load_report.html.j2"
 
@@ -52,21 +52,27 @@ def capacity_rows(cap: CapacityEstimate) -> list[tuple[str, str]]:
     return rows
 
 
+def _source(name: str) -> str:
+    return resources.files("harness.reports").joinpath("templates", name).read_text()
+
+
 @cache
-def _template() -> jinja2.Template:
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+def environment() -> jinja2.Environment:
+    """The reports' Jinja2 environment: the templates of `templates/` (a page includes the
+    shared style sheet), the `load_format` figures as filters. The capacity report uses it too."""
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(_source), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True)  # fmt: skip
     for name in ("seconds", "rate", "count", "number", "percent", "signed_percent", "yes_no",
                  "when", "in_unit", "capacity_headline", "seconds_or_never"):  # fmt: skip
         env.filters[name] = getattr(fmt, name)
     env.globals.update(capacity_rows=capacity_rows, plots=scenario_plots, unit_of=unit_of,
                        label_of=fmt.label_of)  # fmt: skip
-    source = resources.files("harness.reports").joinpath("templates", TEMPLATE).read_text()
-    return env.from_string(source)
+    return env
 
 
 def render_html(report: LoadReport) -> str:
-    return _template().render(report=report)
+    return environment().get_template(TEMPLATE).render(report=report)
 
 
 def write_html(report: LoadReport, path: Path) -> None:

@@ -14,12 +14,13 @@ import matplotlib.pyplot as plt
 
 from harness.load.run.report_model import ScenarioReport
 
-__all__ = ["scenario_plots"]
+__all__ = ["png_uri", "scenario_plots"]
 
 _SIZE = (6.4, 3.4)  # inches at 100 dpi: two plots side by side on a laptop screen
 
 
-def _png(fig: Any) -> str:
+def png_uri(fig: Any) -> str:
+    """A figure as an inline PNG data URI, the figure closed (the capacity report uses it too)."""
     buf = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buf, format="png", dpi=100)
@@ -44,7 +45,7 @@ def _latency(section: ScenarioReport) -> str | None:
     ax.set_title("Latency distribution (CDF)")
     ax.grid(alpha=0.3)
     ax.legend()
-    return _png(fig)
+    return png_uri(fig)
 
 
 def _timeline(section: ScenarioReport) -> str | None:
@@ -63,7 +64,7 @@ def _timeline(section: ScenarioReport) -> str | None:
     ax.set_title("Queue depth and throughput")
     ax.legend(loc="upper left")
     ax2.legend(loc="upper right")
-    return _png(fig)
+    return png_uri(fig)
 
 
 def _capacity(section: ScenarioReport) -> str | None:
@@ -91,7 +92,7 @@ def _capacity(section: ScenarioReport) -> str | None:
     ax.set_title("Capacity: queue wait against arrival rate")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return _png(fig)
+    return png_uri(fig)
 
 
 def _policies(section: ScenarioReport) -> str | None:
@@ -105,7 +106,7 @@ def _policies(section: ScenarioReport) -> str | None:
     ax.set_title("Poll policies: cost against detection delay")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return _png(fig)
+    return png_uri(fig)
 
 
 def _cancel(section: ScenarioReport) -> str | None:
@@ -125,7 +126,7 @@ def _cancel(section: ScenarioReport) -> str | None:
     ax.set_title("Cancel: where each job ended, by moment")
     ax.tick_params(axis="y", labelsize=8)
     ax.legend(fontsize=8)
-    return _png(fig)
+    return png_uri(fig)
 
 
 def scenario_plots(section: ScenarioReport) -> list[tuple[str, str]]:

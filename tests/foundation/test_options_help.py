@@ -11,7 +11,7 @@ from harness.cli.conform import EMBEDDED_WORKERS
 from harness.cli.options import embedded_options
 from harness.model import ModelConfig
 
-OWN = ("conform", "job", "serve")
+OWN = ("conform", "job", "serve", "capacity", "simulate")
 
 
 def _parser(command: str) -> argparse.ArgumentParser:
@@ -88,3 +88,30 @@ def test_the_old_job_spellings_still_work() -> None:
     assert args.poll_policy == "backoff:0.1,2,1"
     assert args.job_timeout == 7.0
     assert _parser("job").parse_args([]).job_timeout == 600.0
+
+
+def test_add_defaulted_shows_the_default_from_the_value_itself() -> None:
+    from harness.cli.options import add_defaulted, add_seed
+
+    parser = argparse.ArgumentParser(prog="x")
+    add_defaulted(parser, "--keep", 2.5, "seconds kept", type=float, metavar="S", after="s")
+    add_defaulted(parser, "--family", "gamma", choices=["gamma", "lognormal"])
+    add_seed(parser)
+    text = " ".join(parser.format_help().split())
+    assert "--keep S seconds kept (default: 2.5s)" in text
+    assert "--family {gamma,lognormal} (default: gamma)" in text
+    assert "--seed SEED (default: 0)" in text
+    args = parser.parse_args(["--keep", "4"])
+    assert (args.keep, args.family, args.seed) == (4.0, "gamma", 0)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--family", "normal"])  # choices still refused
+
+
+def test_writable_outputs_checks_each_given_path_and_names_its_flag(tmp_path) -> None:
+    from harness.cli.options import writable_outputs
+    from harness.errors import UsageError
+
+    writable_outputs(("--report", tmp_path / "r.json"), ("--html", None))
+    with pytest.raises(UsageError, match=r"^--html .*: is a folder, not a file$"):
+        writable_outputs(("--report", tmp_path / "r.json"), ("--html", tmp_path))
+    assert list(tmp_path.iterdir()) == []  # the probe left nothing behind

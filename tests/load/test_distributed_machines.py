@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import pytest
 from harness.emulator import EmulatorServer
 from harness.load.run.runner import free_loopback_port
 from harness.model.config import ModelConfig, ServiceTimes
+from tests.ctrl_c import wait_for
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
@@ -59,15 +59,6 @@ def _cmdlines(pids: list[int]) -> list[str]:
     return lines
 
 
-def _wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)  # polling a condition, not papering over a race
-    return False
-
-
 def test_a_master_and_two_workers_share_no_disk_and_survive_a_dead_worker(tmp_path):
     config = ModelConfig(workers=2, times=ServiceTimes(time_per_step=0.02, jitter_sigma=0.0))
     port = free_loopback_port()
@@ -101,7 +92,7 @@ def test_a_master_and_two_workers_share_no_disk_and_survive_a_dead_worker(tmp_pa
         )  # fmt: skip
         procs.append(master)
         try:
-            assert _wait_for(lambda: len(server.ground_truth()) >= 6, 90), "no jobs came"
+            assert wait_for(lambda: len(server.ground_truth()) >= 6, 90, every=0.1), "no jobs came"
             everyone = [p.pid for p in procs] + [d for p in procs for d in _descendants(p.pid)]
             for line in _cmdlines(everyone):
                 assert token not in line, line  # the token never rides on a command line

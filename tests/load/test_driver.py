@@ -65,6 +65,9 @@ def _serve(conn: socket.socket, mode: str, stop: threading.Event) -> None:
                 conn.sendall(b"a")
             except OSError:
                 return
+    elif mode == "redirect":  # to a port nobody listens on: following it would fail
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\n"
+                     b"Content-Length: 0\r\n\r\n")  # fmt: skip
     else:  # silent: accepts and never answers
         stop.wait(30)
 
@@ -92,9 +95,19 @@ def hostile(mode: str) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def answers() -> dict[str, dict[str, object]]:
     """One child process (Locust imports once) sends to each hostile server in turn."""
-    cases = {"huge": (4096, 20.0), "trickle": (4096, 1.5), "silent": (4096, 1.0)}
-    with hostile("huge") as huge, hostile("trickle") as trickle, hostile("silent") as silent:
-        urls = {"huge": huge, "trickle": trickle, "silent": silent}
+    cases = {"huge": (4096, 20.0), "trickle": (4096, 1.5), "silent": (4096, 1.0),
+             "redirect": (4096, 5.0), "refused": (4096, 5.0)}  # fmt: skip
+    with (
+        hostile("huge") as huge,
+        hostile("trickle") as trickle,
+        hostile("silent") as silent,
+        hostile("redirect") as redirect,
+    ):
+        closed = socket.create_server(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{closed.getsockname()[1]}"
+        closed.close()  # a port just freed: nothing listens there
+        urls = {"huge": huge, "trickle": trickle, "silent": silent, "redirect": redirect,
+                "refused": refused}  # fmt: skip
         plan = [(urls[mode], *cases[mode]) for mode in cases]
         out = subprocess.run(
             [sys.executable, "-c", _CHILD, json.dumps(plan)],
@@ -121,3 +134,14 @@ def test_no_answer_at_all_is_a_timeout(answers):
     out = answers["silent"]
     assert out["error"] == "ReadTimeout"
     assert 1.0 <= float(out["elapsed"]) < 5.0  # type: ignore[arg-type]
+
+
+def test_a_redirect_is_the_flows_to_judge_never_followed(answers):
+    """API calls never follow a redirect (it could carry the token elsewhere)."""
+    assert answers["redirect"]["status"] == 302
+
+
+def test_a_refused_connection_is_a_connect_error(answers):
+    out = answers["refused"]
+    assert out["error"] == "ConnectError"
+    assert float(out["elapsed"]) < 5.0  # type: ignore[arg-type]

@@ -12,65 +12,24 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
-from harness.emulator import EmulatorServer
-from harness.model.config import ModelConfig, ServiceTimes
+from tests.ctrl_c import CLI, ROOT, interrupt_once_queued
 from tests.load.report_schema import validate_report
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
-_ROOT = Path(__file__).resolve().parents[2]
-
-
-# The CLI as a terminal would run it. A shell that starts the suite in the background
-# (`pytest &`) leaves SIGINT ignored, children inherit that, and Python then never raises
-# KeyboardInterrupt: the child restores Python's default handler first.
-_CLI = (
-    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "from harness.cli import main; sys.exit(main())"
-)
-
-
-def _wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)  # polling a condition, not papering over a race
-    return False
-
 
 @pytest.mark.parametrize("processes", [0, 2])
 def test_ctrl_c_cancels_queued_jobs_and_still_writes_the_report(tmp_path, processes):
-    config = ModelConfig(workers=1, times=ServiceTimes(time_per_step=0.05, jitter_sigma=0.0))
     report, html = tmp_path / "r.json", tmp_path / "r.html"
-    with EmulatorServer(config) as server:
-        cmd = [
-            sys.executable, "-c", _CLI,
-            "load", "--base-url", server.base_url, "--token", server.token,
-            "--input-image-url", server.sample_url(), "--scenario", "queue-latency",
-            "--rate", "8", "--duration", "60s", "--drain", "5s", "--poll-interval", "0.05",
-            "--processes", str(processes), "--report", str(report), "--html", str(html),
-        ]  # fmt: skip
-        proc = subprocess.Popen(
-            cmd, cwd=_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            start_new_session=True,
-        )  # fmt: skip
-        try:
-            queued = lambda: sum(j["state"] == "queued" for j in server.ground_truth()) >= 4  # noqa: E731
-            assert _wait_for(queued, 60), "no queue formed"
-            proc.send_signal(signal.SIGINT)
-            out, err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-        truth = server.ground_truth()
-    assert proc.returncode == 130, err
+    code, out, err, truth = interrupt_once_queued(
+        "load", "--scenario", "queue-latency", "--rate", "8", "--duration", "60s",
+        "--drain", "5s", "--poll-interval", "0.05", "--processes", str(processes),
+        "--report", str(report), "--html", str(html),
+    )  # fmt: skip
+    assert code == 130, err
     assert "Traceback" not in err + out
     assert err.strip().splitlines()[-1].startswith("interrupted:")
     data = json.loads(report.read_text())
@@ -105,12 +64,12 @@ def test_terminal_ctrl_c_on_the_process_group_leaves_the_embedded_emulator_up(tm
     get it (own sessions), so the report still has the ground truth."""
     report = tmp_path / "r.json"
     cmd = [
-        sys.executable, "-c", _CLI,
+        sys.executable, "-c", CLI,
         "load", "--scenario", "cancel", "--arrivals", "constant", "--duration", "60s",
         "--report", str(report),
     ]  # fmt: skip
     proc = subprocess.Popen(
-        cmd, cwd=_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )  # fmt: skip
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from html.parser import HTMLParser
 
 import pytest
 from rich.console import Console
@@ -19,6 +18,7 @@ from harness.reports.load_console import print_summary
 from harness.reports.load_csv import HEADER, csv_text
 from harness.reports.load_html import render_html
 from harness.reports.load_json import report_data
+from tests.load.html_page import Page
 from tests.load.report_schema import validate_report
 from tests.load.simulated import simulate
 
@@ -38,39 +38,6 @@ def report() -> LoadReport:
     )  # fmt: skip
     validate_report(report_data(built))
     return built
-
-
-class Page(HTMLParser):
-    """The visible text in order, the headings, the tables' cells and the images."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.text: list[str] = []
-        self.headings: list[str] = []
-        self.cells: list[str] = []
-        self.images: list[dict[str, str | None]] = []
-        self._stack: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img":
-            self.images.append(dict(attrs))
-        elif tag not in ("meta", "br"):
-            self._stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._stack:
-            while self._stack.pop() != tag:
-                pass
-
-    def handle_data(self, data: str) -> None:
-        text = data.strip()
-        if not text or "style" in self._stack or "title" in self._stack:
-            return
-        self.text.append(text)
-        if self._stack and self._stack[-1] in ("h1", "h2", "h3"):
-            self.headings.append(text)
-        if "td" in self._stack or "th" in self._stack:
-            self.cells.append(text)
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,9 @@
 """Locust's FastHttpSession as one more driver of the client's flows (beside `Client` and
-`AsyncClient`): each `Send` goes through the user's session, so Locust counts it, under the
-same bounds as the reference client: the step's total deadline (a gevent timeout) and byte cap
-(`bounds.read_capped`), the answer scrubbed of tokens. Uses gevent, not Locust itself (the
-session is handed in).
+`AsyncClient`): each `Send` goes over the session's own connection pool and is reported to
+Locust's request event, so Locust counts it, under the same bounds as the reference client:
+the step's total deadline (a gevent timeout) and byte cap (`bounds.read_capped`), the answer
+scrubbed of tokens. Uses gevent and geventhttpclient, not Locust itself (the session is handed
+in).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 import gevent
 import httpx
+from geventhttpclient.response import HTTPParseError
+from geventhttpclient.url import URL
 
 from harness.client.base import ClientSettings
 from harness.client.bounds import Body, Cut, read_capped
@@ -21,12 +24,11 @@ from harness.client.flows import Flow, Send, drive
 from harness.client.transport import Received
 from harness.secrets import scrub_bytes
 
-__all__ = ["FastHttpDriver", "LoadClient", "RequestBuilder"]
+__all__ = ["AnswerFailed", "FastHttpDriver", "LoadClient", "RequestBuilder"]
 
 # Headers the session sets itself; Accept-Encoding is pinned to identity so the byte cap
 # counts what is kept, not a compressed stream that could inflate past it.
 _OWN_HEADERS = frozenset({"host", "content-length", "connection", "user-agent", "accept-encoding"})
-_ALL_CODES = frozenset(range(100, 600))  # every answer is the flow's to judge, not the agent's
 _CHUNK = 64 * 1024
 _MIN_TIMER = 0.001  # seconds
 _WIRE = "chronoedit.fasthttp"  # a request's url, headers and body as the session takes them
@@ -66,95 +68,113 @@ class RequestBuilder:
         return request
 
 
+@dataclass(frozen=True)
+class _Wire:
+    """A request as the session's HTTP client takes it; a reused (poll) request keeps its own."""
+
+    client: Any  # geventhttpclient.HTTPClient: the session's pooled connections to one origin
+    method: str
+    uri: str
+    headers: dict[str, str]
+    body: bytes
+    name: str  # Locust's name for it: submit | status | result | cancel
+    url: str
+
+
+class AnswerFailed(Exception):
+    """What Locust's statistics record for an answer the flow did not take as a success."""
+
+
+# What the HTTP client raises when the exchange itself breaks (refused, reset, malformed).
+_BROKEN = (OSError, HTTPParseError)
+
+
 @dataclass
 class FastHttpDriver:
-    """Sends the flows' requests through a Locust `FastHttpSession`, each within its step's
-    total deadline and byte cap (`harness.client.bounds`), as the reference client does."""
+    """Sends the flows' requests over a Locust `FastHttpSession`'s own connection pool, each
+    within its step's total deadline and byte cap (`harness.client.bounds`), as the reference
+    client does, and reports each to Locust's request event as the session would.
+
+    The session's `request()` is not used: it parses the URL, runs a cookie jar and a redirect
+    loop per call, and API calls must never follow a redirect. The pool's HTTP client sends
+    exactly the request the flow built, once."""
 
     session: Any  # locust.contrib.fasthttp.FastHttpSession
     submits_sent: int = 0  # submits put on the wire, counted apart from the job records
 
     def __post_init__(self) -> None:
-        self.session.client.valid_response_codes = _ALL_CODES
+        self._clients: dict[tuple[str, str, int | None], Any] = {}
+        self._event = self.session.request_event
 
     def run(self, flow: Flow[Any]) -> Any:
         return drive(flow, self.send, _pause)
 
     def send(self, step: Send) -> Received:
         request = step.request
-        name = _endpoint(request)
-        if name == "submit":
+        wire = self._wire(request)
+        if wire.name == "submit":
             self.submits_sent += 1
-        started = time.perf_counter()
+        sent_at, started = time.time(), time.perf_counter()
         late = _Deadline()  # what the one timer (connect to last byte) raises in this greenlet
         timer = gevent.Timeout(step.timeout, late)
         timer.start()
         try:
-            try:
-                answer = self._open(request, name)
-            except _Deadline as hit:
-                if hit is not late:
-                    raise
-                error = httpx.ReadTimeout(f"no answer within {step.timeout:g} s", request=request)
-                self._report_failure(request, name, started, error)
-                raise error from None
-            with answer:
-                if answer.status_code == 0 or answer._response is None:
-                    failure = getattr(answer, "error", None)
-                    answer.failure(failure or "no answer")
-                    if failure is late:  # the session took our deadline for its own failure
-                        raise httpx.ReadTimeout(
-                            f"no answer within {step.timeout:g} s", request=request
-                        )
-                    raise httpx.ConnectError(_describe(answer), request=request)
-                body = _read(answer._response, step.limit, late)
-                answer.request_meta["response_length"] = body.received
-                answer.request_meta["response_time"] = (time.perf_counter() - started) * 1000
-                if not body.whole:
-                    answer.failure(body.note(step.limit, step.timeout))
-                elif answer.status_code >= 400:
-                    answer.failure(f"HTTP {answer.status_code}")
-                else:
-                    answer.success()
-                headers = [
-                    (k, v)
-                    for k, v in (answer.headers.items() if answer.headers else [])
-                    if k.lower() not in _WIRE_HEADERS
-                ]
+            raw = wire.client.request(wire.method, wire.uri, body=wire.body, headers=wire.headers)
+            body = _read(raw, step.limit, late)
+            headers = [(k, v) for k, v in raw.items() if k.lower() not in _WIRE_HEADERS]
+        except _Deadline as hit:
+            if hit is not late:
+                raise
+            error: httpx.RequestError = httpx.ReadTimeout(
+                f"no answer within {step.timeout:g} s", request=request
+            )
+            self._report(wire, sent_at, started, 0, error)
+            raise error from None
+        except _BROKEN as exc:
+            error = httpx.ConnectError(f"{type(exc).__name__}: {exc}", request=request)
+            self._report(wire, sent_at, started, 0, error)
+            raise error from None
         finally:
             timer.cancel()
-        return Received(_response(request, answer.status_code, headers, body), body)
+        status = raw.status_code
+        failure = (
+            AnswerFailed(body.note(step.limit, step.timeout)) if not body.whole
+            else AnswerFailed(f"HTTP {status}") if status >= 400 else None
+        )  # fmt: skip
+        self._report(wire, sent_at, started, body.received, failure)
+        return Received(_response(request, status, headers, body), body)
 
-    def _open(self, request: httpx.Request, name: str) -> Any:
-        wire = request.extensions.get(_WIRE)  # a reused (poll) request: prepared once
-        if wire is None:
+    def _wire(self, request: httpx.Request) -> _Wire:
+        wire: _Wire | None = request.extensions.get(_WIRE)
+        if wire is None:  # prepared once per request: a poll's request is reused
+            url = request.url
+            key = (url.scheme, url.host, url.port)
+            client = self._clients.get(key)
+            if client is None:
+                origin = URL(f"{url.scheme}://{url.netloc.decode('ascii')}/")
+                client = self._clients[key] = self.session.client.clientpool.get_client(origin)
             headers = {k: v for k, v in request.headers.items() if k not in _OWN_HEADERS}
             headers["Accept-Encoding"] = "identity"
-            wire = request.extensions[_WIRE] = (str(request.url), headers, request.content or None)
-        url, headers, content = wire
-        return self.session.request(
-            request.method,
-            url,
-            name=name,
-            data=content,
-            headers=headers,
-            stream=True,
-            catch_response=True,
-        )
+            uri = url.raw_path.decode("ascii")
+            wire = _Wire(client, request.method, uri, headers, request.content,
+                         _endpoint(request), str(url))  # fmt: skip
+            request.extensions[_WIRE] = wire
+        return wire
 
-    def _report_failure(
-        self, request: httpx.Request, name: str, started: float, error: Exception
+    def _report(
+        self, wire: _Wire, sent_at: float, started: float, length: int, error: Exception | None
     ) -> None:
-        self.session.request_event.fire(
-            request_type=request.method,
-            name=name,
+        """One request for Locust's statistics, as `FastHttpSession.request` reports it."""
+        self._event.fire(
+            request_type=wire.method,
+            name=wire.name,
             response_time=(time.perf_counter() - started) * 1000,
-            response_length=0,
+            response_length=length,
             exception=error,
             context={},
             response=None,
-            start_time=time.time(),
-            url=str(request.url),
+            start_time=sent_at,
+            url=wire.url,
         )
 
 
@@ -209,8 +229,3 @@ def _endpoint(request: httpx.Request) -> str:
     if request.method == "POST" and "/v1/models/" in path:
         return "submit"
     return path.rsplit("/", 1)[-1]
-
-
-def _describe(answer: Any) -> str:
-    error = getattr(answer, "error", None)
-    return f"{type(error).__name__}: {error}" if error is not None else "no answer"
