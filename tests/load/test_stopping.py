@@ -1,4 +1,4 @@
-"""--stop-on-lost-slo inside a Locust process (gevent, no Locust): the book halts its spending,
+"""--stop-on-lost-slo inside a Locust process (gevent, no Locust): the book stops its spending,
 knows its schedules' length, and the watch calls `stop` once, only when a gate is lost."""
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from harness.load.swarm.stopping import SloWatch
 from tests.verdicts.jobsets import jobs_from_waits
 
 
-def test_a_halted_book_takes_no_more_budget_and_counts_its_schedules():
+def test_a_stopped_book_takes_no_more_budget_and_counts_its_schedules():
     book = JobBook(RunResults("queue-latency"), budget=10)
     assert book.take_budget()
     book.plan(40)
     book.plan(2)
     assert (book.planned, book.plans) == (42, 2)
-    book.halt()
+    book.stop_spending()
     assert not book.take_budget()
+    assert book.drained  # nothing was in flight
     assert book.submitted == 1
 
 

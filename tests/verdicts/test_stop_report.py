@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 
 from harness.load.measure.early_stop import first_lost, stopped_record
+from harness.load.measure.jobs import CancelRecord
 from harness.load.measure.results import RunResults
 from harness.load.measure.slo import parse_slo
 from harness.load.run.judging import exit_code, stop_section
@@ -33,10 +34,15 @@ def _stopped_run(waits, *, cancelled: int = 0, scenario: str = "queue-latency") 
     look = first_lost([LOST], run.records, more=40 - len(waits), confidence=0.99)
     assert look is not None
     run.stopped = stopped_record(look, at=AT, finished=len(waits))
-    for i in range(cancelled):
-        rec = job(None, outcome="lost", run_time=None, at=AT - 5 + i * 0.1, scenario=scenario)
-        rec.cleanup = "cancelled"
+    for i in range(cancelled):  # cancelled by the stop: the flow saw it (the cleanup answer
+        # may come after the record left a worker), or the run's end cancelled it (lost)
+        outcome = ("cancelled", "lost")[i % 2]
+        rec = job(None, outcome=outcome, run_time=None, at=AT - 5 + i * 0.1, scenario=scenario)
+        rec.cleanup = None if outcome == "cancelled" else "cancelled"
         run.add(rec)
+    scenario_cancel = job(None, outcome="cancelled", run_time=None, at=AT - 1, scenario=scenario)
+    scenario_cancel.cancel = CancelRecord("after_submit", "submitted", AT - 1, 202, "cancelled")
+    run.add(scenario_cancel)  # the cancel scenario's own: not the stop's
     run.submits_sent = len(run.records)
     return run
 
@@ -55,10 +61,10 @@ def test_the_stop_section_says_when_after_how_many_jobs_why_and_what_was_cancell
     assert (stop.scenario, stop.slo, stop.at) == ("queue-latency", LOST.text, AT)
     assert (stop.jobs, stop.under, stop.over, stop.undecided) == (11, 10, 1, 0)
     assert (stop.more, stop.needed, stop.confidence) == (29, 119, 0.99)
-    assert (stop.submitted, stop.queued_cancelled) == (15, 4)
+    assert (stop.submitted, stop.queued_cancelled) == (16, 4)
     assert stop.reason.startswith("queue_wait.p95<1s can no longer pass (1 over, 10 under")
     assert stop.explanation == (
-        f"stopped early at 22:13:20 UTC after 15 jobs: {stop.reason}; 4 queued jobs cancelled"
+        f"stopped early at 22:13:20 UTC after 16 jobs: {stop.reason}; 4 queued jobs cancelled"
     )
     assert stop_section({"queue-latency": [RunResults("queue-latency")]}) is None
     assert stop_section({}) is None

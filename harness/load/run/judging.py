@@ -164,10 +164,16 @@ def stop_section(runs: Mapping[str, Sequence[RunResults]]) -> StopSection | None
     return None
 
 
+def _cancelled_by_the_harness(rec: JobRecord) -> bool:
+    """Cancelled by the stop or the run's end, not by the scenario (which keeps its `cancel`)."""
+    ended = rec.outcome == Bucket.CANCELLED.value and rec.cancel is None
+    return ended or rec.cleanup == Bucket.CANCELLED.value
+
+
 def _stop(scenario: str, run: RunResults, data: dict[str, Any]) -> StopSection:
     look = Outlook.from_dict(data)
     submitted = len(run.records)  # every submit has exactly one record (accounting)
-    cancelled = sum(1 for r in run.records if r.cleanup == Bucket.CANCELLED.value)
+    cancelled = sum(1 for r in run.records if _cancelled_by_the_harness(r))
     at = float(data["at"])
     clock = time.strftime("%H:%M:%S", time.gmtime(at))
     reason = look.explain()

@@ -6,7 +6,9 @@
   and every 0.5 s sends the records just finished (`chronoedit_jobs`, with how many jobs its
   arrival schedules mean to submit once all have begun); the master's `Gather` keeps them.
 - Stopping early (`--stop-on-lost-slo`): the master, holding every record, decides
-  (`swarm.stopping`); once a gate is lost it grants no more permits and ends the run as below.
+  (`swarm.stopping`); once a gate is lost it grants no more permits and tells every worker
+  (`chronoedit_stop`): each stops submitting, cancels its queued jobs, lets its running ones
+  end, then says it is done; once all have, the master ends the run as below.
 - The run's end: when the master stops (run time, every worker done, SIGTERM or Ctrl-C), before
   Locust tells the workers to quit it sends `chronoedit_finish`; each worker closes its book
   (queued jobs cancelled) and sends its final batch. The master waits for every worker's final
@@ -32,10 +34,12 @@ from harness.load.swarm.book import JobBook
 from harness.load.swarm.budget import BudgetLedger, GrantedPermits
 from harness.load.swarm.relay import Gather, Outbox
 
-__all__ = ["Master", "Worker"]
+__all__ = ["Master", "Worker", "drain"]
 
 _log = logging.getLogger("harness.load")
 JOBS, PERMITS, FINISH = "chronoedit_jobs", "chronoedit_permits", "chronoedit_finish"
+STOP = "chronoedit_stop"  # master -> workers: a gate is lost, spend nothing more
+DRAIN_LOOK = 0.1  # seconds between looks at a stopped book's jobs in flight
 FLUSH_EVERY = 0.5  # seconds between a worker's batches
 FINISH_WAIT = 120.0  # longest a master waits for its workers' final batches
 _LOOK = 0.1
@@ -53,8 +57,10 @@ class Worker:
         # jobs this worker's arrival schedules mean to submit, once every one has begun
         self.planned: Callable[[], int | None] = lambda: None
         self._planned_told: int | None = None
+        self.done: Callable[[], None] = lambda: None  # tells the master this worker is done
         runner.register_message(PERMITS, self._granted)
         runner.register_message(FINISH, self._finish, concurrent=True)
+        runner.register_message(STOP, self._stop, concurrent=True)
 
     def adopt(self, book: JobBook, *, max_jobs: int, rate: float, workers: int) -> None:
         """Wire the process's book: permits from the master, records to the outbox."""
@@ -106,6 +112,12 @@ class Worker:
 
     def _finish(self, **_kw: Any) -> None:
         self.finish()
+
+    def _stop(self, *_args: Any, **_kw: Any) -> None:
+        """The master found a gate lost: stop spending, then say done once nothing is in flight."""
+        if self.book is not None:
+            drain(self.book)
+        self.done()
 
     def finish(self) -> None:
         """Close the book (cancels queued jobs) and send the final batch, once."""
@@ -171,12 +183,11 @@ class Master:
         return None if tally is None else tally.planned
 
     def stop_early(self, record: dict[str, Any]) -> None:
-        """A gate is lost: keep why, grant no more permits, end the run (workers are told to
-        finish: their queued jobs are cancelled and their final batches gathered)."""
+        """A gate is lost: keep why, grant no more permits, tell every worker to stop."""
         self.results.stopped = record
         self.halted = True
         _log.warning("stopping early: %s", record.get("explanation", ""))
-        gevent.spawn(self.runner.quit)  # not from the runner's own greenlets: quit kills them
+        self.runner.send_message(STOP)  # each worker says done once drained: then we quit
 
     def finish(self) -> None:
         """Ask every worker for its final batch and wait for them; write off the dead."""
@@ -204,6 +215,14 @@ class Master:
         """Workers still alive whose final batch has not arrived."""
         alive = {str(c.id) for c in self.runner.clients.all if c.state != STATE_MISSING}
         return [w for w in alive if not self.gather.finished(w)]
+
+
+def drain(book: JobBook) -> None:
+    """Stop a book's spending (queued jobs cancelled) and wait until no job is in flight; the
+    run's own time limit still bounds the wait."""
+    book.stop_spending()
+    while not book.drained and not book.closed:
+        gevent.sleep(DRAIN_LOOK)
 
 
 def adopt_worker(environment: Environment) -> Worker | None:

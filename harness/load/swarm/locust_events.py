@@ -7,8 +7,9 @@ over Locust's messages and take submit permits from it (`swarm.distributed`); th
 writes the results. Nothing is shared on disk.
 
 With `--stop-on-lost-slo` whoever holds the run's records (the single process, or the master)
-watches them (`swarm.stopping`) and, once a gate can no longer pass, halts the spending and quits
-the run the way its time running out would: queued jobs cancelled, the reason in the results.
+watches them (`swarm.stopping`); once a gate can no longer pass, the spending stops (workers are
+told), queued jobs are cancelled, running ones end, and the run quits as when every job is done,
+the reason in the results.
 
 With `--quit-when-done` a worker tells its master "done" (a custom Locust message) once every
 user it was given has spent its arrival schedule and its book is idle (a worker given no user
@@ -38,7 +39,7 @@ from harness.load.measure.metrics import metrics_of
 from harness.load.measure.results import RunResults
 from harness.load.run.runner import STARTED, WORKER_JOINED
 from harness.load.swarm.book import JobBook
-from harness.load.swarm.distributed import Master, Worker
+from harness.load.swarm.distributed import Master, Worker, drain
 from harness.load.swarm.locust_options import add_options, settings_of
 from harness.load.swarm.stopping import SloWatch
 
@@ -148,9 +149,9 @@ def _watch_slos(runner: Any, watch: SloWatch) -> None:
         book = _State.book
         assert book is not None  # a gate is judged on its records
         book.results.stopped = record
-        book.halt()
         _log.warning("stopping early: %s", record.get("explanation", ""))
-        gevent.spawn(runner.quit)
+        drain(book)
+        gevent.spawn(runner.quit)  # not from the runner's own greenlets: quit kills them
 
     watch.watch(results, caps, lambda: _State.book is not None and _State.book.closed, stop)
 
@@ -248,6 +249,7 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
         _RESULTS_PATH[:] = [opts.harness_results]
     if isinstance(runner, WorkerRunner):
         _State.worker = Worker(runner)
+        _State.worker.done = lambda: runner.send_message(_DONE)
         print(WORKER_JOINED, file=sys.stderr, flush=True)  # `load --worker` reads this
         # The master tells workers when to stop; a stray SIGINT (Locust's master nudges its
         # children after 3 s) must not interrupt a worker while it cancels queued jobs.

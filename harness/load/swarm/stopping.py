@@ -3,8 +3,8 @@
 Whoever holds the run's records decides: a single process over its own book, a distributed
 run's master over the records its workers sent (`swarm.distributed`). The decision is the pure
 `measure.early_stop`; this is its loop. When a gate is lost, `stop` is called once with what
-the results keep (`early_stop.stopped_record`); the caller halts the spending and ends the run
-the way Ctrl-C or the run time would (queued jobs cancelled, every job recorded). gevent only.
+the results keep (`early_stop.stopped_record`); the caller stops the spending (queued jobs
+cancelled: `JobBook.stop_spending`), waits for the jobs in flight and ends the run. gevent only.
 """
 
 from __future__ import annotations
