@@ -58,6 +58,7 @@ class Worker:
         self.planned: Callable[[], int | None] = lambda: None
         self._planned_told: int | None = None
         self.done: Callable[[], None] = lambda: None  # tells the master this worker is done
+        self.stopped = False  # the master said stop: a book adopted later spends nothing
         runner.register_message(PERMITS, self._granted)
         runner.register_message(FINISH, self._finish, concurrent=True)
         runner.register_message(STOP, self._stop, concurrent=True)
@@ -65,6 +66,8 @@ class Worker:
     def adopt(self, book: JobBook, *, max_jobs: int, rate: float, workers: int) -> None:
         """Wire the process's book: permits from the master, records to the outbox."""
         self.book = book
+        if self.stopped:
+            book.stop_spending()
         self.header = {
             "scenario": book.results.scenario,
             "by_policy": book.by_policy,
@@ -115,6 +118,7 @@ class Worker:
 
     def _stop(self, *_args: Any, **_kw: Any) -> None:
         """The master found a gate lost: stop spending, then say done once nothing is in flight."""
+        self.stopped = True
         if self.book is not None:
             drain(self.book)
         self.done()
