@@ -23,7 +23,8 @@ from harness.load.run.settings import LoadSettings
 
 __all__ = ["CHECK_EVERY", "SloWatch"]
 
-CHECK_EVERY = 0.25  # seconds between looks at the records
+CHECK_EVERY = 0.25  # seconds between looks at the records, at least
+SHARE = 0.05  # at most this share of the process's time goes to looking (many records)
 
 
 class SloWatch:
@@ -55,15 +56,18 @@ class SloWatch:
         `results`: the records so far (None before the first job); `caps`: the run's known caps
         on submits (budget, arrival schedules); `done`: the run is ending anyway."""
         seen: tuple[int, tuple[int | None, ...]] | None = None
+        pause = CHECK_EVERY
         while self.enabled:
-            gevent.sleep(CHECK_EVERY)
+            gevent.sleep(pause)
             if done():
                 return
             now, limits = results(), tuple(caps())
             if now is None or (len(now.records), limits) == seen:
                 continue  # nothing new since the last look
             seen = (len(now.records), limits)
+            began = time.perf_counter()
             look = self.check(now, limits)
+            pause = max(CHECK_EVERY, (time.perf_counter() - began) / SHARE)
             if look is not None:
                 stop(stopped_record(look, at=time.time(), finished=len(now.records)))
                 return
