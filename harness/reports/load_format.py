@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+from harness.load.measure.histograms import overflow_limit
 from harness.load.measure.metrics import METRICS
-from harness.load.run.report_model import CapacityAnswer, CapacityEstimate
+from harness.load.run.report_model import CapacityAnswer, CapacityEstimate, MetricSummary
 
 __all__ = [
     "DASH",
@@ -20,6 +21,7 @@ __all__ = [
     "in_unit",
     "label_of",
     "number",
+    "overflow_note",
     "percent",
     "rate",
     "seconds",
@@ -145,3 +147,15 @@ def capacity_line(cap: CapacityEstimate) -> str:
         shown = cap.prediction_error_note or f"error {signed_percent(cap.prediction_error)}"
         line += f" (true saturation {rate(cap.saturation_rate_true)}; {shown})"
     return line
+
+
+def overflow_note(metric: MetricSummary) -> str:
+    """Empty, or how many of a metric's values were over the histograms' range (counted, not
+    dropped; a figure that falls on them reads as the limit)."""
+    if not metric.overflow:
+        return ""
+    limit = overflow_limit(metric.unit)
+    shown = f"{number(limit / 3600)} h" if metric.unit == "s" else count(limit)
+    values = "value was" if metric.overflow == 1 else "values were"
+    return (f"{metric.label}: {count(metric.overflow)} {values} over {shown}, the histograms' "
+            f"range; counted, and a figure that falls on them reads {shown}")  # fmt: skip

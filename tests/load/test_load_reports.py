@@ -216,3 +216,30 @@ def test_a_worker_that_died_is_reported_on_the_page():
     )
     start = parsed.cells.index("w2")
     assert parsed.cells[start : start + 7] == ["w2", "died", "4", "4", "6", "1", "2"]
+
+
+def test_durations_over_the_histograms_range_are_shown_not_dropped():
+    run = simulate(jobs=10).results
+    run.histograms.record("queue_wait", 3 * 86_400.0)  # a job that waited three days
+    report = build_report({"queue-latency": [run]}, base_url="http://x", embedded=False,
+                          target_wait=1.0, settings={})  # fmt: skip
+    data = report_data(report)
+    validate_report(data)
+    wait = data["scenarios"]["queue-latency"]["metrics"]["queue_wait"]
+    assert (wait["count"], wait["overflow"], wait["max"]) == (11, 1, 86_400.0)
+    note = ("queue wait: 1 value was over 24.0 h, the histograms' range; counted, and a figure "
+            "that falls on them reads 24.0 h")  # fmt: skip
+    parsed = Page()
+    parsed.feed(render_html(report))
+    assert f"{note}." in parsed.text
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    print_summary(report, console)
+    assert note in console.file.getvalue()  # type: ignore[attr-defined]
+    rows = list(csv.reader(io.StringIO(csv_text(report))))
+    assert rows[0][-1] == "overflow"
+    queue = next(r for r in rows if r[:2] == ["queue-latency", "queue_wait"])
+    assert queue[-1] == "1"
+    assert queue[4] == "11"
+    run_time = next(r for r in rows if r[:2] == ["queue-latency", "run_time"])
+    assert run_time[-1] == "0"
+    assert "run time:" not in " ".join(parsed.text)  # no note where nothing overflowed
