@@ -10,6 +10,7 @@ from harness.load.measure.histograms import (
     MetricHistograms,
     Summary,
     mean_value,
+    overflow_limit,
 )
 
 
@@ -168,7 +169,16 @@ def test_an_in_range_figure_is_not_mistaken_for_overflow():
     day = only_day.summary("end_to_end")
     assert day is not None
     assert day.overflow == 0
-    assert DAY < day.max < DAY * 1.001  # its own bucket's top, not clamped to the limit
+    assert day.max == DAY  # its bucket's top is a little over: read as the limit
+    hour = MetricHistograms()
+    hour.record("end_to_end", 3600.0)
+    assert hour.summary("end_to_end").max == pytest.approx(3600.0, rel=1e-3)  # type: ignore[union-attr]
+
+
+def test_overflow_limits_by_unit():
+    assert overflow_limit("s") == DAY
+    assert overflow_limit("count") == 1e12
+    assert isinstance(overflow_limit("count"), float)
 
 
 def test_counts_over_their_range_overflow_too():

@@ -6,7 +6,8 @@ the merged histograms (3 significant digits), never from averaging per-worker pe
 A value over its unit's range (a duration over 24 h, a count over 10^12) is counted, never
 dropped: it is recorded at twice the limit, a bucket no value within the range shares, so the
 histogram itself carries the overflow through encoding and merging. A summary reports how many
-overflowed, and a figure that falls on them reads as the limit (the most the range can say).
+overflowed, and a figure that falls on them reads as the limit (the most the range can say; a
+value within the limit's own bucket, 0.1% wide, reads as the limit too).
 """
 
 from __future__ import annotations
@@ -117,10 +118,9 @@ class MetricHistograms:
             return None
         scale = 1.0 if unit_of(metric) == "count" else 1e-6
         total, limit = int(hist.get_total_count()), _limit(metric)
-        over = hist.get_lowest_equivalent_value(2 * limit)  # the overflow bucket starts here
 
-        def shown(value: int) -> float:
-            return (limit if value >= over else value) * scale
+        def shown(value: int) -> float:  # overflow reads as the limit (as does the top bucket)
+            return min(value, limit) * scale
 
         values = [
             shown(hist.get_value_at_percentile(hdr_percentile(p / 100, total))) for p in PERCENTILES
