@@ -65,19 +65,11 @@ def _cpu_stop(**_kw):
 """
 
 
-def _status_rate(prefix: str) -> float:
+def _status_row(prefix: str) -> dict[str, str]:
     with open(f"{prefix}_stats.csv") as f:
         for row in csv.DictReader(f):
             if row["Name"] == "status":
-                return float(row["Requests/s"])
-    raise RuntimeError("no status row")
-
-
-def _status_count(prefix: str) -> int:
-    with open(f"{prefix}_stats.csv") as f:
-        for row in csv.DictReader(f):
-            if row["Name"] == "status":
-                return int(row["Request Count"])
+                return row
     raise RuntimeError("no status row")
 
 
@@ -86,7 +78,8 @@ def _window(args: list[str], workdir: Path, prefix: str) -> tuple[float, float]:
     probe = workdir / f"{prefix}.cpu"
     _locust([*args, "--csv", prefix], workdir, {"CPU_PROBE_FILE": str(probe)})
     cpu = float(probe.read_text())
-    return _status_rate(str(workdir / prefix)), cpu / _status_count(str(workdir / prefix)) * 1e6
+    row = _status_row(str(workdir / prefix))
+    return float(row["Requests/s"]), cpu / int(row["Request Count"]) * 1e6
 
 
 def _locust(args: list[str], workdir: Path, extra_env: dict[str, str]) -> None:

@@ -53,6 +53,28 @@ def test_integer_traps() -> None:
     assert schemas.validation_errors("input", {**base, "extra": [1, 2]}) == []
 
 
+def _formats(node: object) -> set[str]:
+    if isinstance(node, dict):
+        own = {node["format"]} if isinstance(node.get("format"), str) else set()
+        return own.union(*(_formats(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_formats(v) for v in node))
+    return set()
+
+
+def test_every_format_the_schemas_use_is_enforced() -> None:
+    """A format without its checker's package installed is silently accepted by jsonschema:
+    the dependencies must bring one for each format used (today only "uri")."""
+    used = set().union(*(_formats(schemas.load(name)) for name in schemas.SCHEMA_NAMES))
+    assert used, "the schemas use at least one format"
+    assert used <= set(Draft202012Validator.FORMAT_CHECKER.checkers)
+    checker = Draft202012Validator(
+        {"format": "uri"}, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    assert not checker.is_valid("not a uri")
+    assert checker.is_valid("https://example.com/a.png")
+
+
 def test_openapi_document_is_valid_and_every_ref_resolves() -> None:
     doc = schemas.openapi_document()
     folder = ROOT / "schemas"
