@@ -125,8 +125,8 @@ def _headline(report: Mapping[str, Any]) -> str:
     goal = f"keeps {_metric(plan['q'])} under {fmt.seconds(plan['target'])}"
     if answer is None:
         return f"No rate found that {goal}"
-    if answer["interval"][1] is None:
-        return (f"at least ~{fmt.rate(answer['estimate'])} {goal} "
+    if answer["interval"][1] is None:  # the measured rate, not the fit: nothing bounds it above
+        return (f"at least {fmt.rate(answer['rate'])} {goal} "
                 f"(a lower bound: no rate tried missed the target)")  # fmt: skip
     return f"~{fmt.rate(answer['estimate'])} is the highest rate that {goal}"
 
@@ -206,11 +206,13 @@ def page_of(report: Mapping[str, Any]) -> CapacityPage:
     estimate = None if answer is None else answer["estimate"]
     plot = search_plot(probes, target=plan["target"], metric=_metric(plan["q"]),
                        bracket=bracket, estimate=estimate)  # fmt: skip
-    return CapacityPage(_metric(plan["q"]), plan["target"], _headline(report), _summary(report),
-                        answer is not None,
-                        report["stopped"], answer_rows(report), probes, _plan_rows(plan),
-                        target.get("base_url"), target.get("embedded"), report["driver"],
-                        report.get("generated_at"), plot)  # fmt: skip
+    return CapacityPage(
+        metric=_metric(plan["q"]), target=plan["target"], headline=_headline(report),
+        summary=_summary(report), found=answer is not None, stopped=report["stopped"],
+        rows=answer_rows(report), probes=probes, plan=_plan_rows(plan),
+        base_url=target.get("base_url"), embedded=target.get("embedded"),
+        driver=report["driver"], generated_at=report.get("generated_at"), plot=plot,
+    )  # fmt: skip
 
 
 def render_capacity_html(report: Mapping[str, Any]) -> str:
