@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import io
 import json
 import re
 from typing import Any
@@ -20,6 +21,7 @@ from harness.load.run.capacity_search import SearchPlan, search, search_report
 from harness.load.run.fleet_model import fleet_predictor
 from harness.model.fleet import Fleet, ServiceLaw
 from harness.reports import load_format as fmt
+from harness.reports.capacity_console import headline, print_summary
 from harness.reports.capacity_html import render_capacity_html
 from tests.capacity.observe import simulated_measure
 from tests.foundation.counting import counting_emulator
@@ -183,3 +185,23 @@ def test_an_unwritable_html_path_is_refused_before_any_request(tmp_path, capsys)
     assert err.startswith("error: --html ")
     assert "is not a folder" in err
     assert not report.exists()
+
+
+def test_the_console_says_the_same_answer_without_reprs(report):
+    out = io.StringIO()
+    print_summary(report, out)
+    lines = out.getvalue().splitlines()
+    steps = report["steps"]
+    assert len(lines) == len(steps) + 4
+    first = steps[0]
+    verdict = "met" if first["meets"] else "missed"
+    low, high = (fmt.seconds(b) for b in first["p95_bracket"])
+    assert " ".join(lines[0].split()) == (
+        f"{first['phase']} {fmt.rate(first['rate'])}: p95 queue wait {fmt.seconds(first['p95'])} "
+        f"({low} to {high}), {fmt.percent(first['within'])} within target: {verdict} "
+        f"(confidence {fmt.percent(first['confidence'])}, {first['jobs']} jobs)"
+    )
+    assert lines[len(steps)] == f"capacity: {headline(report)}"
+    assert lines[len(steps) + 1].startswith("capacity: met at ")
+    assert lines[len(steps) + 1].endswith("; stopped: bracketed within the tolerance and confirmed")
+    assert python_reprs(out.getvalue()) == []
