@@ -53,7 +53,7 @@ def number(value: float | None, digits: int = 3) -> str:
 
 
 def seconds(value: float | None) -> str:
-    """A duration in the unit that reads best: µs, ms, s, min."""
+    """A duration in the unit that reads best: µs, ms, s, min, h."""
     if value is None or _missing(value):
         return DASH
     size = abs(float(f"{value:.3g}"))  # the unit of the figure as shown: 0.99999 s is 1.00 s
@@ -65,7 +65,9 @@ def seconds(value: float | None) -> str:
         return f"{number(value * 1e3)} ms"
     if size < 120:
         return f"{number(value)} s"
-    return f"{number(value / 60)} min"
+    if size < 7200:
+        return f"{number(value / 60)} min"
+    return f"{number(value / 3600)} h"
 
 
 def seconds_or_never(value: float | None) -> str:
@@ -155,7 +157,7 @@ def overflow_note(metric: MetricSummary) -> str:
     if not metric.overflow:
         return ""
     limit = overflow_limit(metric.unit)
-    shown = f"{number(limit / 3600)} h" if metric.unit == "s" else count(limit)
+    shown = in_unit(limit, metric.unit)
     values = "value was" if metric.overflow == 1 else "values were"
     return (f"{metric.label}: {count(metric.overflow)} {values} over {shown}, the histograms' "
             f"range; counted, and a figure that falls on them reads {shown}")  # fmt: skip
