@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from harness.reports import load_format as fmt
 
-__all__ = ["headline", "metric_label", "print_summary", "step_line", "summary"]
+__all__ = ["confirmation", "headline", "metric_label", "print_summary", "step_line", "summary"]
 
 
 def metric_label(q: float) -> str:
@@ -36,12 +36,19 @@ def summary(report: Mapping[str, Any]) -> str:
         low, high = answer["interval"]
         missed = f"missed at {fmt.rate(high)}" if high is not None else "no rate tried missed"
         parts.append(f"met at {fmt.rate(low)}, {missed}")
-        confirmed = answer["confirmed"]
-        parts.append({None: "no confirmation run", True: "confirmed by a longer run",
-                      False: "the confirmation run missed"}[confirmed])  # fmt: skip
+        parts.append(confirmation(answer["confirmed"]))
     parts.append(f"{fmt.count(cost['jobs'])} jobs of a budget of {fmt.count(plan['max_jobs'])}")
     parts.append(f"{fmt.seconds(cost['seconds'])} of {fmt.seconds(plan['time_budget'])} allowed")
     return " · ".join(parts)
+
+
+def confirmation(confirmed: bool | None) -> str:
+    """What the confirmation run said (it runs at the highest rate that had met)."""
+    if confirmed is None:
+        return "no confirmation run"
+    if confirmed:
+        return "confirmed by a longer run"
+    return "not confirmed: a longer run missed at a rate that had met"
 
 
 def step_line(step: Mapping[str, Any], metric: str) -> str:

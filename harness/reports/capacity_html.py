@@ -22,7 +22,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from harness.reports import load_format as fmt
-from harness.reports.capacity_console import headline, metric_label, summary
+from harness.reports.capacity_console import confirmation, headline, metric_label, summary
 from harness.reports.load_html import environment
 from harness.reports.load_plots import png_uri
 
@@ -91,8 +91,7 @@ def answer_rows(report: Mapping[str, Any]) -> list[tuple[str, str]]:
              fmt.rate(answer["estimate"])),
             ("highest rate measured meeting the target", fmt.rate(answer["rate"])),
             ("bracket: highest rate met, lowest missed", f"{fmt.rate(low)}, {missed}"),
-            ("confirmed by a longer run at that rate",
-             "not run" if answer["confirmed"] is None else fmt.yes_no(answer["confirmed"])),
+            ("confirmation run", confirmation(answer["confirmed"])),
         ]  # fmt: skip
     gpu, (gpu_low, gpu_high) = cost["gpu_seconds"], cost["gpu_seconds_bounds"]
     rows += [

@@ -21,7 +21,7 @@ from harness.load.run.capacity_search import SearchPlan, search, search_report
 from harness.load.run.fleet_model import fleet_predictor
 from harness.model.fleet import Fleet, ServiceLaw
 from harness.reports import load_format as fmt
-from harness.reports.capacity_console import headline, print_summary
+from harness.reports.capacity_console import confirmation, headline, print_summary
 from harness.reports.capacity_html import render_capacity_html
 from tests.capacity.observe import simulated_measure
 from tests.foundation.counting import counting_emulator
@@ -137,8 +137,8 @@ def test_an_unbounded_answer_reads_as_a_lower_bound(report):
     assert (f"at least {fmt.rate(report['answer']['rate'])} keeps p95 queue wait under "
             "1.00 s (a lower bound: no rate tried missed the target)") in text  # fmt: skip
     assert "no rate tried missed · no confirmation run" in text
-    row = page.cells.index("confirmed by a longer run at that rate")
-    assert page.cells[row + 1] == "not run"
+    row = page.cells.index("confirmation run")
+    assert page.cells[row + 1] == "no confirmation run"
     assert python_reprs(text) == []
 
 
@@ -205,3 +205,9 @@ def test_the_console_says_the_same_answer_without_reprs(report):
     assert lines[len(steps) + 1].startswith("capacity: met at ")
     assert lines[len(steps) + 1].endswith("; stopped: bracketed within the tolerance and confirmed")
     assert python_reprs(out.getvalue()) == []
+
+
+def test_a_failed_confirmation_is_said_so():
+    assert confirmation(False) == "not confirmed: a longer run missed at a rate that had met"
+    assert confirmation(True) == "confirmed by a longer run"
+    assert confirmation(None) == "no confirmation run"
