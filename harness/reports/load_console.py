@@ -15,6 +15,7 @@ from harness.reports.load_format import (
     capacity_line,
     count,
     in_unit,
+    overflow_note,
 )
 
 __all__ = ["print_summary"]
@@ -56,6 +57,9 @@ def _scenario(console: Console, section: ScenarioReport) -> None:
     )
     console.print(f"[bold]{section.scenario}[/bold]: {figures or 'no job finished'}; "
                   f"violations {len(section.violations)}")  # fmt: skip
+    for metric in m.values():
+        if metric.overflow:
+            console.print(f"  [yellow]{overflow_note(metric)}[/yellow]")
     console.print(f"  {capacity_line(section.capacity)}")
     console.print(f"  {server_times_line(section.server_timestamps)}")
     gt = section.ground_truth

@@ -66,3 +66,12 @@ def test_without_a_token_nothing_is_sent(api: MockApi, monkeypatch: pytest.Monke
         cancel_orphans(api.base_url, [rec], http=http)
         assert not api.router.calls
     assert rec.cleanup == "not sent: no RUNCOMFY_API_TOKEN in the master's environment"
+
+
+def test_without_a_host_nothing_is_sent(api: MockApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNCOMFY_API_TOKEN", api.token)
+    rec = _record("some-id")
+    with api, httpx.Client() as http:
+        cancel_orphans("", [rec], http=http)
+        assert not api.router.calls
+    assert rec.cleanup == "not sent: the master has no --host"

@@ -88,13 +88,15 @@ class MetricSummary:
     p99: float
     max: float
     mean: float
+    overflow: int  # values over the histograms' range: in `count`, figures on them at the limit
 
     @classmethod
     def of(cls, metric: str, summary: Summary) -> MetricSummary:
         known = METRICS.get(metric)
         label = known.label if known else metric.replace("_", " ")
         return cls(metric, label, summary.unit, summary.count, summary.p50, summary.p90,
-                   summary.p95, summary.p99, summary.max, summary.mean)  # fmt: skip
+                   summary.p95, summary.p99, summary.max, summary.mean,
+                   summary.overflow)  # fmt: skip
 
     def stats(self) -> dict[str, float]:
         """What an SLO may gate: `queue_wait.p95`, `polls_per_job.mean`..."""

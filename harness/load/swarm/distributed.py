@@ -13,7 +13,8 @@
   Locust tells the workers to quit it sends `chronoedit_finish`; each worker closes its book
   (queued jobs cancelled) and sends its final batch. The master waits for every worker's final
   batch; a worker that went missing (no heartbeat) or never answers is written off: reported as
-  died, its accepted jobs lost, what else it was granted unaccounted.
+  died, its accepted jobs lost, what else it was granted unaccounted. The master then cancels
+  those lost jobs itself (`orphans`): queued, they would still run at the user's cost.
 Nothing here touches a file: workers may run on other machines.
 """
 
@@ -29,9 +30,11 @@ import gevent
 from locust.env import Environment
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
+from harness.load.measure.accounting import Bucket
 from harness.load.measure.results import RunResults
 from harness.load.swarm.book import JobBook
 from harness.load.swarm.budget import BudgetLedger, GrantedPermits
+from harness.load.swarm.orphans import cancel_orphans
 from harness.load.swarm.relay import Gather, Outbox
 
 __all__ = ["Master", "Worker", "drain"]
@@ -212,8 +215,20 @@ class Master:
                     "worker %s died mid-run: %d jobs reported, %d accepted and lost, "
                     "%d unaccounted", worker, tally.records, tally.lost, tally.unaccounted,
                 )  # fmt: skip
+        self._cancel_orphans()
         self.gather.close()
         self.gather.results.ended_at = time.time()
+
+    def _cancel_orphans(self) -> None:
+        """Dead workers' jobs nobody saw end: the master cancels them (a queued one would
+        still run, at the user's cost) and books each outcome on its record."""
+        dead = {w for w, tally in self.gather.tallies.items() if tally.state == "died"}
+        orphans = [r for r in self.gather.results.records
+                   if r.worker in dead and r.outcome == Bucket.LOST.value]  # fmt: skip
+        host = self.runner.environment.host
+        if orphans:
+            cancel_orphans(host or "", orphans)
+            _log.warning("cancels sent for %d jobs of dead workers", len(orphans))
 
     def _waiting_for(self) -> list[str]:
         """Workers still alive whose final batch has not arrived."""

@@ -35,6 +35,10 @@ def cancel_orphans(
     todo = [r for r in records if r.request_id is not None and r.cleanup is None]
     if not todo:
         return
+    if not base_url:  # a plain `locust --master` started without --host
+        for rec in todo:
+            rec.cleanup = "not sent: the master has no --host"
+        return
     token = Token.from_env_or(None)
     if token is None:  # a master started without the token: say so, send nothing
         for rec in todo:
