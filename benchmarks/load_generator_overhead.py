@@ -12,7 +12,7 @@ Run: `python benchmarks/load_generator_overhead.py`
 from __future__ import annotations
 
 import argparse
-import csv
+import json
 import os
 import statistics
 import subprocess
@@ -46,40 +46,44 @@ class PlainPoller(FastHttpUser):
                         headers={{"Authorization": "Bearer {token}"}})
 """
 
-# Both locustfiles get the same probe: the process's CPU time between test start and stop
-# (imports and start-up left out), written where the benchmark reads it.
-CPU_PROBE = """
-import os as _os, time as _time
+# Both locustfiles get the same probe. It counts status polls and CPU time from one second
+# after the test starts (both sides warmed up, every job submitted) to its stop, on the wall
+# clock: Locust's own Requests/s divides by a span that ends on a whole second, which on a
+# 5 s window moves the rate by up to 20% at random.
+PROBE = """
+import json as _json, os as _os, time as _time
+import gevent as _gevent
 from locust import events as _events
 
-_cpu = {}
+_probe = {"mark": None, "polls": 0}
 
 @_events.test_start.add_listener
-def _cpu_start(**_kw):
-    _cpu["start"] = _time.process_time()
+def _probe_start(**_kw):
+    def mark():
+        _gevent.sleep(1.0)
+        _probe["mark"] = (_time.time(), _time.process_time())
+    _gevent.spawn(mark)
+
+@_events.request.add_listener
+def _probe_count(name, **_kw):
+    if name == "status" and _probe["mark"] is not None:
+        _probe["polls"] += 1
 
 @_events.test_stop.add_listener
-def _cpu_stop(**_kw):
-    with open(_os.environ["CPU_PROBE_FILE"], "w") as f:
-        f.write(str(_time.process_time() - _cpu["start"]))
+def _probe_stop(**_kw):
+    wall, cpu = _probe["mark"]
+    with open(_os.environ["PROBE_FILE"], "w") as f:
+        _json.dump({"polls": _probe["polls"], "seconds": _time.time() - wall,
+                    "cpu": _time.process_time() - cpu}, f)
 """
-
-
-def _status_row(prefix: str) -> dict[str, str]:
-    with open(f"{prefix}_stats.csv") as f:
-        for row in csv.DictReader(f):
-            if row["Name"] == "status":
-                return row
-    raise RuntimeError("no status row")
 
 
 def _window(args: list[str], workdir: Path, prefix: str) -> tuple[float, float]:
     """One Locust run: its status polls per second and CPU microseconds per poll."""
-    probe = workdir / f"{prefix}.cpu"
-    _locust([*args, "--csv", prefix], workdir, {"CPU_PROBE_FILE": str(probe)})
-    cpu = float(probe.read_text())
-    row = _status_row(str(workdir / prefix))
-    return float(row["Requests/s"]), cpu / int(row["Request Count"]) * 1e6
+    probe = workdir / f"{prefix}.json"
+    _locust(args, workdir, {"PROBE_FILE": str(probe)})
+    seen = json.loads(probe.read_text())
+    return seen["polls"] / seen["seconds"], seen["cpu"] / seen["polls"] * 1e6
 
 
 def _locust(args: list[str], workdir: Path, extra_env: dict[str, str]) -> None:
@@ -143,12 +147,10 @@ def main() -> None:
             url + submit.path, headers={"Authorization": f"Bearer {TOKEN}"}, json=submit.body
         ).json()["request_id"]
         status_path = Call.on_request("status", rid).path
-        (work / "plain.py").write_text(
-            PLAIN.format(status_path=status_path, token=TOKEN) + CPU_PROBE
-        )
+        (work / "plain.py").write_text(PLAIN.format(status_path=status_path, token=TOKEN) + PROBE)
         (work / "harness_flow.py").write_text(
             "from harness.load.swarm.users import QueueLatencyUser\n"
-            "__all__ = ['QueueLatencyUser']\n" + CPU_PROBE
+            "__all__ = ['QueueLatencyUser']\n" + PROBE
         )
         plain_args = ["-f", "plain.py", "--host", url, "-u", str(args.pollers), "-r", "1000",
                       "--run-time", f"{args.window}s"]  # fmt: skip

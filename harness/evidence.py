@@ -21,6 +21,9 @@ MAX_BODY_CHARS = 4000
 # A request's scrubbed url, headers and body, kept on the request itself: the load driver
 # sends the same status request for a job again and again, and its evidence is the same.
 _SAFE_REQUEST = "chronoedit.evidence"
+# The last answer's bytes, scrubbed text and parsed JSON, kept on a request that is sent
+# again: a job's status reads mostly get the very same body back.
+_LAST_ANSWER = "chronoedit.evidence.answer"
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
 
 
@@ -63,6 +66,20 @@ def _parse(text: str) -> Any:
         return json.loads(text) if text else None
     except ValueError:
         return None
+
+
+def _answer(request: httpx.Request, raw: bytes, kind: str, clipped: bool) -> tuple[str, Any]:
+    """The answer's scrubbed text and its JSON (None when clipped or not JSON); the same bytes
+    as the last answer to this request (under the same secrets) reuse that one's. The parsed
+    value is then shared between exchanges: nothing may change it."""
+    generation = registry_generation()
+    last = request.extensions.get(_LAST_ANSWER)
+    if last is not None and last[:4] == (generation, raw, kind, clipped):
+        return last[4], last[5]
+    text = _body_text(raw, kind, clipped=clipped)
+    data = None if clipped else _parse(text)
+    request.extensions[_LAST_ANSWER] = (generation, raw, kind, clipped, text, data)
+    return text, data
 
 
 def _safe_request(request: httpx.Request) -> tuple[str, dict[str, str], str]:
@@ -132,12 +149,12 @@ class Exchange:
         url, req_headers, body = _safe_request(request)
         # httpx's `Headers` decode on every lookup: read each one once, into a plain dict.
         resp_headers = {} if response is None else dict(response.headers.items())
-        text = ""
+        text, data = "", None
         if response is not None:
             raw = response.content if content is None else content
             kind = resp_headers.get("content-type", "")
             if keep_body or not raw:
-                text = _body_text(raw, kind, clipped=clipped)  # scrubbed
+                text, data = _answer(request, raw, kind, clipped)  # scrubbed
             else:
                 text = f"<{len(raw)} bytes of {kind or 'unknown type'}, not kept>"
         return cls(
@@ -151,7 +168,7 @@ class Exchange:
             error=None if error is None else scrub(error),
             sent_at=sent_at,
             received_at=received_at,
-            response_data=None if clipped else _parse(text),
+            response_data=None if clipped else data,
             _scrubbed=True,
         )
 

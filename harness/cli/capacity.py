@@ -113,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.load.run.capacity_search import SearchState, run_search, search_report
     from harness.load.run.fleet_model import fleet_predictor
     from harness.load.run.open_loop import OpenLoop
+    from harness.reports.capacity_console import print_summary
     from harness.target import open_target
 
     plan = _plan(args)
@@ -143,35 +144,7 @@ def run(args: argparse.Namespace) -> int:
         from harness.reports.capacity_html import write_capacity_html
 
         write_capacity_html(report, args.html)
-    _say(report)
+    print_summary(report)
     if code == EXIT_OK and report["answer"] is None:
         code = EXIT_NOT_FOUND
     return code
-
-
-def _say(report: dict[str, Any]) -> None:
-    plan, cost, answer = report["plan"], report["cost"], report["answer"]
-    for step in report["steps"]:
-        verdict = "meets" if step["meets"] else "misses"
-        print(f"  {step['phase']:8s} {step['rate']:8.3f} jobs/s: p95 wait {step['p95']:.3f}s "
-              f"({step['within']:.1%} within target) {verdict} "
-              f"(confidence {step['confidence']:.0%}, {step['jobs']} jobs)")  # fmt: skip
-    if answer is None:
-        print(f"capacity: no rate found that meets the target ({report['stopped']})")
-    else:
-        est = answer["estimate"] if answer["estimate"] is not None else answer["rate"]
-        high = answer["interval"][1]
-        missed = "-" if high is None else f"{high:.3g}"
-        print(f"capacity: highest rate with p{plan['q'] * 100:g} queue wait <= "
-              f"{plan['target']:g}s: ~{est:.3g} jobs/s (met at {answer['rate']:.3g}, missed at "
-              f"{missed}; confirmed: {answer['confirmed']})")  # fmt: skip
-    model = report["model"]
-    if model["max_rate_for_target"] is not None:
-        print(f"capacity: the model ({model['servers_seen']} servers seen, "
-              f"{model['mean_service']:.3g}s mean service) predicted "
-              f"{model['max_rate_for_target']:.3g} jobs/s")  # fmt: skip
-    low, high = cost["gpu_seconds_bounds"]
-    print(f"capacity: cost {cost['accepted']} jobs accepted ({cost['cancelled']} cancelled), "
-          f"~{cost['gpu_seconds']:.1f} GPU-seconds "
-          f"({low:.1f}-{high:.1f}), "
-          f"{cost['seconds']:.0f}s; stopped: {report['stopped']}")  # fmt: skip

@@ -22,6 +22,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from harness.reports import load_format as fmt
+from harness.reports.capacity_console import confirmation, headline, metric_label, summary
 from harness.reports.load_html import environment
 from harness.reports.load_plots import png_uri
 
@@ -69,10 +70,6 @@ class CapacityPage:
     plot: str | None
 
 
-def _metric(q: float) -> str:
-    return f"p{q * 100:g} queue wait"
-
-
 def _probe(step: Mapping[str, Any]) -> Probe:
     low, high = step["p95_bracket"]
     return Probe(step["phase"], step["rate"], step["jobs"], step["judged"], step["p95"], low,
@@ -83,7 +80,7 @@ def _probe(step: Mapping[str, Any]) -> Probe:
 def answer_rows(report: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The answer and its cost as (readable label, figure with its unit)."""
     plan, cost, model = report["plan"], report["cost"], report["model"]
-    metric, target = _metric(plan["q"]), fmt.seconds(plan["target"])
+    metric, target = metric_label(plan["q"]), fmt.seconds(plan["target"])
     rows: list[tuple[str, str]] = []
     answer = report["answer"]
     if answer is not None:
@@ -94,8 +91,7 @@ def answer_rows(report: Mapping[str, Any]) -> list[tuple[str, str]]:
              fmt.rate(answer["estimate"])),
             ("highest rate measured meeting the target", fmt.rate(answer["rate"])),
             ("bracket: highest rate met, lowest missed", f"{fmt.rate(low)}, {missed}"),
-            ("confirmed by a longer run at that rate",
-             "not run" if answer["confirmed"] is None else fmt.yes_no(answer["confirmed"])),
+            ("confirmation run", confirmation(answer["confirmed"])),
         ]  # fmt: skip
     gpu, (gpu_low, gpu_high) = cost["gpu_seconds"], cost["gpu_seconds_bounds"]
     rows += [
@@ -118,32 +114,6 @@ def answer_rows(report: Mapping[str, Any]) -> list[tuple[str, str]]:
          fmt.rate(model["max_rate_for_target"])),
     ]  # fmt: skip
     return rows
-
-
-def _headline(report: Mapping[str, Any]) -> str:
-    plan, answer = report["plan"], report["answer"]
-    goal = f"keeps {_metric(plan['q'])} under {fmt.seconds(plan['target'])}"
-    if answer is None:
-        return f"No rate found that {goal}"
-    if answer["interval"][1] is None:
-        return (f"at least ~{fmt.rate(answer['estimate'])} {goal} "
-                f"(a lower bound: no rate tried missed the target)")  # fmt: skip
-    return f"~{fmt.rate(answer['estimate'])} is the highest rate that {goal}"
-
-
-def _summary(report: Mapping[str, Any]) -> str:
-    plan, cost, answer = report["plan"], report["cost"], report["answer"]
-    parts = []
-    if answer is not None:
-        low, high = answer["interval"]
-        missed = f"missed at {fmt.rate(high)}" if high is not None else "no rate tried missed"
-        parts.append(f"met at {fmt.rate(low)}, {missed}")
-        confirmed = answer["confirmed"]
-        parts.append({None: "no confirmation run", True: "confirmed by a longer run",
-                      False: "the confirmation run missed"}[confirmed])  # fmt: skip
-    parts.append(f"{fmt.count(cost['jobs'])} jobs of a budget of {fmt.count(plan['max_jobs'])}")
-    parts.append(f"{fmt.seconds(cost['seconds'])} of {fmt.seconds(plan['time_budget'])} allowed")
-    return " · ".join(parts)
 
 
 def _plan_rows(plan: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -204,13 +174,15 @@ def page_of(report: Mapping[str, Any]) -> CapacityPage:
     target = report.get("target", {})
     bracket = None if answer is None else (answer["interval"][0], answer["interval"][1])
     estimate = None if answer is None else answer["estimate"]
-    plot = search_plot(probes, target=plan["target"], metric=_metric(plan["q"]),
+    plot = search_plot(probes, target=plan["target"], metric=metric_label(plan["q"]),
                        bracket=bracket, estimate=estimate)  # fmt: skip
-    return CapacityPage(_metric(plan["q"]), plan["target"], _headline(report), _summary(report),
-                        answer is not None,
-                        report["stopped"], answer_rows(report), probes, _plan_rows(plan),
-                        target.get("base_url"), target.get("embedded"), report["driver"],
-                        report.get("generated_at"), plot)  # fmt: skip
+    return CapacityPage(
+        metric=metric_label(plan["q"]), target=plan["target"], headline=headline(report),
+        summary=summary(report), found=answer is not None, stopped=report["stopped"],
+        rows=answer_rows(report), probes=probes, plan=_plan_rows(plan),
+        base_url=target.get("base_url"), embedded=target.get("embedded"),
+        driver=report["driver"], generated_at=report.get("generated_at"), plot=plot,
+    )  # fmt: skip
 
 
 def render_capacity_html(report: Mapping[str, Any]) -> str:

@@ -4,6 +4,7 @@ accounting as a table), then a few lines per scenario."""
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from harness.load.measure.server_times import server_times_line
@@ -14,6 +15,7 @@ from harness.reports.load_format import (
     capacity_line,
     count,
     in_unit,
+    overflow_note,
 )
 
 __all__ = ["print_summary"]
@@ -55,6 +57,9 @@ def _scenario(console: Console, section: ScenarioReport) -> None:
     )
     console.print(f"[bold]{section.scenario}[/bold]: {figures or 'no job finished'}; "
                   f"violations {len(section.violations)}")  # fmt: skip
+    for metric in m.values():
+        if metric.overflow:
+            console.print(f"  [yellow]{overflow_note(metric)}[/yellow]")
     console.print(f"  {capacity_line(section.capacity)}")
     console.print(f"  {server_times_line(section.server_timestamps)}")
     gt = section.ground_truth
@@ -84,6 +89,8 @@ def print_summary(report: LoadReport, console: Console | None = None) -> None:
     console = console or Console(highlight=False, soft_wrap=True)
     if report.interrupted:
         console.print("[red]interrupted: a partial run; queued jobs were cancelled[/red]")
+    if report.stopped_early is not None:
+        console.print(f"[red]{escape(report.stopped_early.explanation)}[/red]")
     for answer in report.capacity:
         console.print(f"capacity ({answer.scenario}): {capacity_headline(answer)}")
     if report.slos:

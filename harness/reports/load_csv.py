@@ -11,7 +11,7 @@ from harness.load.run.report_model import LoadReport
 __all__ = ["HEADER", "csv_text", "write_csv"]
 
 HEADER = ["scenario", "metric", "label", "unit", "count", "p50", "p90", "p95", "p99", "max",
-          "mean"]  # fmt: skip
+          "mean", "overflow"]  # fmt: skip
 
 
 def csv_text(report: LoadReport) -> str:
@@ -21,9 +21,8 @@ def csv_text(report: LoadReport) -> str:
     for name, section in report.scenarios.items():
         for m in section.metrics.values():
             figures = (m.p50, m.p90, m.p95, m.p99, m.max, m.mean)
-            writer.writerow(
-                [name, m.metric, m.label, m.unit, m.count, *(f"{v:.6g}" for v in figures)]
-            )
+            shown = [f"{v:.6g}" for v in figures]
+            writer.writerow([name, m.metric, m.label, m.unit, m.count, *shown, m.overflow])
     return out.getvalue()
 
 

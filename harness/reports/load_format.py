@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+from harness.load.measure.histograms import overflow_limit
 from harness.load.measure.metrics import METRICS
-from harness.load.run.report_model import CapacityAnswer, CapacityEstimate
+from harness.load.run.report_model import CapacityAnswer, CapacityEstimate, MetricSummary
 
 __all__ = [
     "DASH",
@@ -20,6 +21,7 @@ __all__ = [
     "in_unit",
     "label_of",
     "number",
+    "overflow_note",
     "percent",
     "rate",
     "seconds",
@@ -51,7 +53,7 @@ def number(value: float | None, digits: int = 3) -> str:
 
 
 def seconds(value: float | None) -> str:
-    """A duration in the unit that reads best: µs, ms, s, min."""
+    """A duration in the unit that reads best: µs, ms, s, min, h."""
     if value is None or _missing(value):
         return DASH
     size = abs(float(f"{value:.3g}"))  # the unit of the figure as shown: 0.99999 s is 1.00 s
@@ -63,7 +65,9 @@ def seconds(value: float | None) -> str:
         return f"{number(value * 1e3)} ms"
     if size < 120:
         return f"{number(value)} s"
-    return f"{number(value / 60)} min"
+    if size < 7200:
+        return f"{number(value / 60)} min"
+    return f"{number(value / 3600)} h"
 
 
 def seconds_or_never(value: float | None) -> str:
@@ -145,3 +149,15 @@ def capacity_line(cap: CapacityEstimate) -> str:
         shown = cap.prediction_error_note or f"error {signed_percent(cap.prediction_error)}"
         line += f" (true saturation {rate(cap.saturation_rate_true)}; {shown})"
     return line
+
+
+def overflow_note(metric: MetricSummary) -> str:
+    """Empty, or how many of a metric's values were over the histograms' range (counted, not
+    dropped; a figure that falls on them reads as the limit)."""
+    if not metric.overflow:
+        return ""
+    limit = overflow_limit(metric.unit)
+    shown = in_unit(limit, metric.unit)
+    values = "value was" if metric.overflow == 1 else "values were"
+    return (f"{metric.label}: {count(metric.overflow)} {values} over {shown}, the histograms' "
+            f"range; counted, and a figure that falls on them reads {shown}")  # fmt: skip

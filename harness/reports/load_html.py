@@ -64,7 +64,8 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True)  # fmt: skip
     for name in ("seconds", "rate", "count", "number", "percent", "signed_percent", "yes_no",
-                 "when", "in_unit", "capacity_headline", "seconds_or_never"):  # fmt: skip
+                 "when", "in_unit", "capacity_headline", "seconds_or_never",
+                 "overflow_note"):  # fmt: skip
         env.filters[name] = getattr(fmt, name)
     env.globals.update(capacity_rows=capacity_rows, plots=scenario_plots, unit_of=unit_of,
                        label_of=fmt.label_of)  # fmt: skip

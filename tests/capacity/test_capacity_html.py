@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import io
 import json
 import re
 from typing import Any
@@ -20,6 +21,7 @@ from harness.load.run.capacity_search import SearchPlan, search, search_report
 from harness.load.run.fleet_model import fleet_predictor
 from harness.model.fleet import Fleet, ServiceLaw
 from harness.reports import load_format as fmt
+from harness.reports.capacity_console import confirmation, headline, print_summary
 from harness.reports.capacity_html import render_capacity_html
 from tests.capacity.observe import simulated_measure
 from tests.foundation.counting import counting_emulator
@@ -132,11 +134,11 @@ def test_an_unbounded_answer_reads_as_a_lower_bound(report):
     page = _page(bounded)
     text = " ".join(page.text)
     assert page.text[page.text.index("Answer") - 1].startswith("Interrupted (Ctrl-C)")
-    assert (f"at least ~{fmt.rate(report['answer']['estimate'])} keeps p95 queue wait under "
+    assert (f"at least {fmt.rate(report['answer']['rate'])} keeps p95 queue wait under "
             "1.00 s (a lower bound: no rate tried missed the target)") in text  # fmt: skip
     assert "no rate tried missed · no confirmation run" in text
-    row = page.cells.index("confirmed by a longer run at that rate")
-    assert page.cells[row + 1] == "not run"
+    row = page.cells.index("confirmation run")
+    assert page.cells[row + 1] == "no confirmation run"
     assert python_reprs(text) == []
 
 
@@ -157,7 +159,10 @@ def test_capacity_writes_the_html_from_a_real_run(tmp_path, capsys):
     assert python_reprs(text) == []
     if data["answer"]:
         headline = page.text[page.text.index("Answer") + 2]
-        assert f"~{fmt.rate(data['answer']['estimate'])}" in headline
+        bounded = data["answer"]["interval"][1] is not None
+        shown = f"~{fmt.rate(data['answer']['estimate'])}" if bounded else fmt.rate(
+            data["answer"]["rate"])  # fmt: skip
+        assert shown in headline
     assert "(embedded emulator)" in text
     accepted = page.cells.index("jobs the server accepted")
     assert page.cells[accepted + 1] == fmt.count(data["cost"]["accepted"]) != "0"
@@ -180,3 +185,29 @@ def test_an_unwritable_html_path_is_refused_before_any_request(tmp_path, capsys)
     assert err.startswith("error: --html ")
     assert "is not a folder" in err
     assert not report.exists()
+
+
+def test_the_console_says_the_same_answer_without_reprs(report):
+    out = io.StringIO()
+    print_summary(report, out)
+    lines = out.getvalue().splitlines()
+    steps = report["steps"]
+    assert len(lines) == len(steps) + 4
+    first = steps[0]
+    verdict = "met" if first["meets"] else "missed"
+    low, high = (fmt.seconds(b) for b in first["p95_bracket"])
+    assert " ".join(lines[0].split()) == (
+        f"{first['phase']} {fmt.rate(first['rate'])}: p95 queue wait {fmt.seconds(first['p95'])} "
+        f"({low} to {high}), {fmt.percent(first['within'])} within target: {verdict} "
+        f"(confidence {fmt.percent(first['confidence'])}, {first['jobs']} jobs)"
+    )
+    assert lines[len(steps)] == f"capacity: {headline(report)}"
+    assert lines[len(steps) + 1].startswith("capacity: met at ")
+    assert lines[len(steps) + 1].endswith("; stopped: bracketed within the tolerance and confirmed")
+    assert python_reprs(out.getvalue()) == []
+
+
+def test_a_failed_confirmation_is_said_so():
+    assert confirmation(False) == "not confirmed: a longer run missed at a rate that had met"
+    assert confirmation(True) == "confirmed by a longer run"
+    assert confirmation(None) == "no confirmation run"

@@ -104,6 +104,6 @@ def test_the_search_finds_the_highest_rate_within_10_percent_and_its_cost(tmp_pa
     assert low <= held <= high
     assert low <= cost["gpu_seconds"] <= high
     assert cost["accepted"] == cost["jobs"]  # nothing refused, nothing interrupted
-    assert f"cost {cost['jobs']} jobs accepted (0 cancelled)" in out
+    assert f"capacity: cost {cost['jobs']:,} accepted, 0 cancelled, " in out
     assert 2 <= data["model"]["servers_seen"] <= 4  # a floor: never more than there are
     assert data["steps"][-1]["phase"] == "confirm"  # a confirmation run ends it, always

@@ -165,3 +165,33 @@ def test_closing_makes_the_book_not_idle(server: Server) -> None:
     book.close()
     assert book.closed
     assert not book.idle  # a user must not ask Locust to quit a second time
+
+
+def test_stop_spending_cancels_the_queue_and_each_flow_ends_as_the_server_says(
+    server: Server,
+) -> None:
+    """--stop-on-lost-slo: no more submits; queued jobs are cancelled while their flows go on,
+    so they end cancelled (not lost); a job whose submit was on the wire is cancelled too."""
+    book = _book()
+    _submit(book, server)
+    _submit(book, server)
+    gevent.sleep(0.02)  # both accepted and polled: queued
+    server.hold_submit.clear()
+    _submit(book, server)  # its answer is held: accepted only after the stop
+    gevent.sleep(0)
+    book.stop_spending()
+    assert not book.take_budget()
+    assert not book.drained
+    gevent.spawn_later(0.05, server.hold_submit.set)
+    with gevent.Timeout(5):
+        while not book.drained:
+            gevent.sleep(0.01)
+    assert server.jobs == {"job-1": "cancelled", "job-2": "cancelled", "job-3": "cancelled"}
+    assert [c for c, _ in server.calls].count("cancel") == 3  # once each
+    outcomes = {r.request_id: (r.outcome, r.cleanup) for r in book.results.records}
+    assert outcomes == {f"job-{i}": ("cancelled", "cancelled") for i in (1, 2, 3)}
+    assert book.submitted == 3
+    book.stop_spending()  # again: nothing left to cancel, nothing sent
+    assert [c for c, _ in server.calls].count("cancel") == 3
+    book.close()
+    assert len(book.results.records) == 3  # exactly once each

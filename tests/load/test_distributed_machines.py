@@ -3,7 +3,8 @@ its own working and temporary directory (nothing shared on disk), one worker kil
 
 One report comes out in which every job the server accepted appears exactly once (or, for the
 dead worker's last instants, is counted unaccounted), the shared --max-jobs is never exceeded,
-the dead worker is reported, and no process carries the token on its command line.
+the dead worker is reported, the master cancels the jobs it left queued, and no process carries
+the token on its command line.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ def _cmdlines(pids: list[int]) -> list[str]:
 
 
 def test_a_master_and_two_workers_share_no_disk_and_survive_a_dead_worker(tmp_path):
-    config = ModelConfig(workers=2, times=ServiceTimes(time_per_step=0.02, jitter_sigma=0.0))
+    # One GPU taking ~8 s a job against 6 jobs/s: a queue forms that outlasts the run, so the
+    # worker killed after the first jobs leaves some of its own queued, for the master to cancel.
+    config = ModelConfig(workers=1, times=ServiceTimes(time_per_step=1.0, jitter_sigma=0.0))
     port = free_loopback_port()
     procs: list[subprocess.Popen[str]] = []
     with EmulatorServer(config) as server:
@@ -128,6 +131,15 @@ def test_a_master_and_two_workers_share_no_disk_and_survive_a_dead_worker(tmp_pa
     assert len(missing) <= acc["unaccounted"], (missing, acc)  # never silently dropped
     dead = next(w for w in section["workers"] if w["state"] == "died")
     assert dead["records"] + dead["lost"] > 0  # it had worked before it died
+    # Its jobs nobody saw end were cancelled by the master, and the server agrees.
+    orphans = [j for j in section["jobs"] if j["worker"] == dead["worker"]
+               and j["outcome"] == "lost" and j["request_id"]]  # fmt: skip
+    assert len(orphans) == dead["lost"]
+    assert all(j["cleanup"] in ("cancelled", "not_cancellable") for j in orphans), orphans
+    final = {t["request_id"]: t["state"] for t in truth}
+    cancelled = [j["request_id"] for j in orphans if j["cleanup"] == "cancelled"]
+    assert cancelled, "the dead worker left no queued job: the test did not exercise the cancel"
+    assert all(final[rid] == "cancelled" for rid in cancelled)
     print(json.dumps({"accounting": acc, "workers": section["workers"], "truth": len(truth)}))
 
 

@@ -65,6 +65,9 @@ def _serve(conn: socket.socket, mode: str, stop: threading.Event) -> None:
                 conn.sendall(b"a")
             except OSError:
                 return
+    elif mode == "small":  # all of it in one packet, over a small cap
+        conn.sendall(head + b"Content-Length: 1000\r\n\r\n" + b"a" * 1000)
+        stop.wait(5)
     elif mode == "redirect":  # to a port nobody listens on: following it would fail
         conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\n"
                      b"Content-Length: 0\r\n\r\n")  # fmt: skip
@@ -96,18 +99,19 @@ def hostile(mode: str) -> Iterator[str]:
 def answers() -> dict[str, dict[str, object]]:
     """One child process (Locust imports once) sends to each hostile server in turn."""
     cases = {"huge": (4096, 20.0), "trickle": (4096, 1.5), "silent": (4096, 1.0),
-             "redirect": (4096, 5.0), "refused": (4096, 5.0)}  # fmt: skip
+             "redirect": (4096, 5.0), "refused": (4096, 5.0), "small": (100, 5.0)}  # fmt: skip
     with (
         hostile("huge") as huge,
         hostile("trickle") as trickle,
         hostile("silent") as silent,
         hostile("redirect") as redirect,
+        hostile("small") as small,
     ):
         closed = socket.create_server(("127.0.0.1", 0))
         refused = f"http://127.0.0.1:{closed.getsockname()[1]}"
         closed.close()  # a port just freed: nothing listens there
         urls = {"huge": huge, "trickle": trickle, "silent": silent, "redirect": redirect,
-                "refused": refused}  # fmt: skip
+                "refused": refused, "small": small}  # fmt: skip
         plan = [(urls[mode], *cases[mode]) for mode in cases]
         out = subprocess.run(
             [sys.executable, "-c", _CHILD, json.dumps(plan)],
@@ -122,6 +126,11 @@ def test_an_answer_over_the_cap_comes_back_cut(answers):
     assert out["cut"] == "cap"
     assert out["kept"] == 4096
     assert int(out["received"]) < 5 * 1024 * 1024  # type: ignore[call-overload]
+
+
+def test_a_whole_answer_over_a_small_cap_comes_back_cut(answers):
+    out = answers["small"]
+    assert (out["cut"], out["kept"], out["received"], out["status"]) == ("cap", 100, 1000, 200)
 
 
 def test_a_trickling_body_is_cut_at_the_deadline(answers):

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from harness.load.measure.histograms import PERCENTILES, MetricHistograms, Summary
+from harness.load.measure.histograms import (
+    OVERFLOW_SECONDS,
+    PERCENTILES,
+    MetricHistograms,
+    Summary,
+    mean_value,
+    overflow_limit,
+)
 
 
 def _counts(values: range, key: str = "polls_per_job") -> MetricHistograms:
@@ -26,7 +33,7 @@ def test_summary_to_dict_keeps_every_field_in_order():
     assert summary is not None
     assert list(summary.to_dict().items()) == [
         ("count", 2), ("p50", 1.0), ("p90", 2.0), ("p95", 2.0), ("p99", 2.0), ("max", 2.0),
-        ("mean", 1.5), ("unit", "count"),
+        ("mean", 1.5), ("unit", "count"), ("overflow", 0),
     ]  # fmt: skip
 
 
@@ -125,6 +132,85 @@ def test_summaries_lists_every_key_with_values():
     assert list(out) == ["polls_per_job", "run_time"]
     assert out["run_time"] == {
         "count": 1, "p50": 0.002, "p90": 0.002, "p95": 0.002, "p99": 0.002, "max": 0.002,
-        "mean": 0.002,
-        "unit": "s",
+        "mean": 0.002, "unit": "s", "overflow": 0,
     }  # fmt: skip
+
+
+DAY = 24 * 3600.0
+
+
+def test_durations_over_a_day_are_counted_as_overflow_not_dropped():
+    assert OVERFLOW_SECONDS == DAY
+    hists = MetricHistograms()
+    for seconds in (1.0, 2.0, DAY, DAY + 1e-6, 100 * 3600.0, 10.0**9):
+        hists.record("queue_wait", seconds)
+    wait = hists.summary("queue_wait")
+    assert wait is not None
+    assert (wait.count, wait.overflow) == (6, 3)  # a whole day is in range, a µs more is not
+    assert wait.p50 == pytest.approx(DAY, rel=1e-3)  # the third value: a day, in range
+    assert (wait.p90, wait.p99, wait.max) == (DAY, DAY, DAY)  # on overflow: the limit
+    assert wait.mean == pytest.approx((1 + 2 + 4 * DAY) / 6, rel=1e-3)  # overflow at the limit
+    assert wait.to_dict()["overflow"] == 3
+
+
+def test_an_in_range_figure_is_not_mistaken_for_overflow():
+    hists = MetricHistograms()
+    for _ in range(99):
+        hists.record("end_to_end", 1.5)
+    hists.record("end_to_end", 2 * DAY)
+    summary = hists.summary("end_to_end")
+    assert summary is not None
+    assert summary.overflow == 1
+    assert summary.p95 == pytest.approx(1.5, rel=1e-3)
+    assert summary.p99 == pytest.approx(1.5, rel=1e-3)
+    assert summary.max == DAY
+    only_day = MetricHistograms()
+    only_day.record("end_to_end", DAY)
+    day = only_day.summary("end_to_end")
+    assert day is not None
+    assert day.overflow == 0
+    assert day.max == DAY  # its bucket's top is a little over: read as the limit
+    hour = MetricHistograms()
+    hour.record("end_to_end", 3600.0)
+    assert hour.summary("end_to_end").max == pytest.approx(3600.0, rel=1e-3)  # type: ignore[union-attr]
+
+
+def test_overflow_limits_by_unit():
+    assert overflow_limit("s") == DAY
+    assert overflow_limit("count") == 1e12
+    assert isinstance(overflow_limit("count"), float)
+
+
+def test_counts_over_their_range_overflow_too():
+    hists = MetricHistograms()
+    hists.record("bytes_per_job", 10**12)
+    hists.record("bytes_per_job", 10**12 + 1)
+    hists.record("bytes_per_job", 10**15)
+    summary = hists.summary("bytes_per_job")
+    assert summary is not None
+    assert (summary.count, summary.overflow, summary.max) == (3, 2, 1e12)
+    assert summary.p50 == 1e12
+
+
+def test_overflow_survives_encoding_and_merging():
+    left, right = MetricHistograms(), MetricHistograms()
+    left.record("queue_wait", 3 * DAY)
+    right.record("queue_wait", 5 * DAY)
+    right.record("queue_wait", 0.5)
+    left.merge(right)
+    merged = left.summary("queue_wait")
+    assert merged is not None
+    assert (merged.count, merged.overflow) == (3, 2)
+    copy = MetricHistograms()
+    copy.merge_encoded(left.encode())
+    assert copy.summary("queue_wait") == merged
+
+
+def test_mean_value_caps_each_value_only_when_asked():
+    hists = MetricHistograms()
+    hists.record("polls_per_job", 10)
+    hists.record("polls_per_job", 30)
+    hist = hists._hists["polls_per_job"]
+    assert mean_value(hist) == 20.0
+    assert mean_value(hist, cap=20) == 15.0
+    assert mean_value(hist, cap=30) == 20.0

@@ -145,6 +145,7 @@ def test_csv_is_one_row_per_scenario_metric(report):
         (None, fmt.DASH), (float("inf"), fmt.DASH), (0.0, "0 s"), (0.0000123, "12.3 µs"),
         (0.0123, "12.3 ms"), (0.09999, "100 ms"), (0.99999, "1.00 s"), (1.5, "1.50 s"),
         (42.0, "42.0 s"), (119.9, "2.00 min"), (119.0, "119 s"), (600.0, "10.0 min"),
+        (7140.0, "119 min"), (7199.0, "2.00 h"), (86_400.0, "24.0 h"),
         (-0.25, "-250 ms"),
     ],
 )  # fmt: skip
@@ -216,3 +217,30 @@ def test_a_worker_that_died_is_reported_on_the_page():
     )
     start = parsed.cells.index("w2")
     assert parsed.cells[start : start + 7] == ["w2", "died", "4", "4", "6", "1", "2"]
+
+
+def test_durations_over_the_histograms_range_are_shown_not_dropped():
+    run = simulate(jobs=10).results
+    run.histograms.record("queue_wait", 3 * 86_400.0)  # a job that waited three days
+    report = build_report({"queue-latency": [run]}, base_url="http://x", embedded=False,
+                          target_wait=1.0, settings={})  # fmt: skip
+    data = report_data(report)
+    validate_report(data)
+    wait = data["scenarios"]["queue-latency"]["metrics"]["queue_wait"]
+    assert (wait["count"], wait["overflow"], wait["max"]) == (11, 1, 86_400.0)
+    note = ("queue wait: 1 value was over 24.0 h, the histograms' range; counted, and a figure "
+            "that falls on them reads 24.0 h")  # fmt: skip
+    parsed = Page()
+    parsed.feed(render_html(report))
+    assert f"{note}." in parsed.text
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    print_summary(report, console)
+    assert note in console.file.getvalue()  # type: ignore[attr-defined]
+    rows = list(csv.reader(io.StringIO(csv_text(report))))
+    assert rows[0][-1] == "overflow"
+    queue = next(r for r in rows if r[:2] == ["queue-latency", "queue_wait"])
+    assert queue[-1] == "1"
+    assert queue[4] == "11"
+    run_time = next(r for r in rows if r[:2] == ["queue-latency", "run_time"])
+    assert run_time[-1] == "0"
+    assert "run time:" not in " ".join(parsed.text)  # no note where nothing overflowed

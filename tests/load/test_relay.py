@@ -117,3 +117,15 @@ def test_a_dead_worker_is_reported_with_its_lost_and_unaccounted_jobs(granted, u
     acc = Accounting.of([r.outcome for r in results.records], results.submits_sent).check()
     assert acc.buckets["unaccounted"] == unaccounted
     assert acc.submitted == 1 + 3 + unaccounted
+
+
+def test_the_master_keeps_each_workers_schedule_length_once_told():
+    gather = Gather(RunResults("queue-latency"))
+    batch = Outbox().batch(submits_sent=0, permits=0)
+    gather.receive("w1", {**batch, "planned": None})
+    assert gather.tally("w1").planned is None  # not told yet
+    gather.receive("w1", {**batch, "planned": 40})
+    gather.receive("w1", {**batch})  # a batch without it keeps what was told
+    assert gather.tally("w1").planned == 40
+    gather.receive("w1", {**batch, "planned": 0})
+    assert gather.tally("w1").planned == 0

@@ -52,11 +52,13 @@ def test_json_round_trip_keeps_every_field_but_the_interrupt(tmp_path):
     run.add(_rec())
     run.interrupted = True
     run.workers = [{"worker": "w1", "records": 1}]
+    run.stopped = {"slo": "queue_wait.p95<1s", "at": 7.0}
     data = run.to_json()
     assert data["workers"] == [{"worker": "w1", "records": 1}]
+    assert data["stopped"] == {"slo": "queue_wait.p95<1s", "at": 7.0}
     assert list(data) == [
-        "scenario", "started_at", "ended_at", "settings", "submits_sent", "workers", "histograms",
-        "records",
+        "scenario", "started_at", "ended_at", "settings", "submits_sent", "workers", "stopped",
+        "histograms", "records",
     ]  # fmt: skip
     assert (data["scenario"], data["started_at"], data["ended_at"]) == ("queue-latency", 1.5, 9.5)
     assert (data["settings"], data["submits_sent"]) == ({"rate": 2}, 1)
@@ -71,12 +73,14 @@ def test_json_round_trip_keeps_every_field_but_the_interrupt(tmp_path):
     assert (back.settings, back.submits_sent, back.interrupted) == ({"rate": 2}, 1, False)
     assert back.records == run.records
     assert back.workers == run.workers
+    assert back.stopped == run.stopped
     assert back.histograms.summaries() == run.histograms.summaries()
 
 
 def test_from_json_defaults_what_an_old_file_lacks():
     back = RunResults.from_json({"scenario": "s"})
     assert back.workers == []
+    assert back.stopped is None
     assert (back.started_at, back.ended_at, back.submits_sent) == (0.0, 0.0, None)
     assert back.records == []
     assert back.settings == {}
@@ -100,6 +104,9 @@ def test_merge_takes_the_earliest_start_the_latest_end_and_sums_the_counts():
     assert merged.settings == {"rate": 1}
     assert merged.settings is not a.settings
     assert merged.records == [*a.records, *b.records]
+    assert merged.stopped is None
+    b.stopped, c.stopped = {"slo": "b"}, {"slo": "c"}
+    assert merge_results([a, b, c]).stopped == {"slo": "b"}  # the first run that stopped
     ack = merged.histograms.summary("time_to_ack")
     assert ack is not None
     assert ack.count == 3

@@ -2,6 +2,12 @@
 
 Durations are recorded in microseconds, counts and bytes as themselves: percentiles come from
 the merged histograms (3 significant digits), never from averaging per-worker percentiles.
+
+A value over its unit's range (a duration over 24 h, a count over 10^12) is counted, never
+dropped: it is recorded at twice the limit, a bucket no value within the range shares, so the
+histogram itself carries the overflow through encoding and merging. A summary reports how many
+overflowed, and a figure that falls on them reads as the limit (the most the range can say; a
+value within the limit's own bucket, 0.1% wide, reads as the limit too).
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ from hdrh.histogram import HdrHistogram
 from harness.load.measure.metrics import unit_of
 from harness.load.measure.quantiles import hdr_percentile
 
-__all__ = ["PERCENTILES", "MetricHistograms", "Summary", "mean_value", "unit_of"]
+__all__ = ["OVERFLOW_SECONDS", "PERCENTILES", "MetricHistograms", "Summary", "mean_value",
+           "overflow_limit", "unit_of"]  # fmt: skip
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0)
 _MAX_MICROS = 24 * 3600 * 1_000_000
 _MAX_COUNT = 10**12
+OVERFLOW_SECONDS = _MAX_MICROS / 1_000_000  # durations over this are counted as overflow
 
 
 @dataclass(frozen=True)
@@ -32,15 +40,17 @@ class Summary:
     max: float
     mean: float
     unit: str
+    overflow: int = 0  # values over the range, in `count`; figures on them read as the limit
 
     def to_dict(self) -> dict[str, Any]:
-        names = ("count", "p50", "p90", "p95", "p99", "max", "mean", "unit")
+        names = ("count", "p50", "p90", "p95", "p99", "max", "mean", "unit", "overflow")
         return {name: getattr(self, name) for name in names}
 
 
-def mean_value(hist: HdrHistogram) -> float:
+def mean_value(hist: HdrHistogram, cap: int | None = None) -> float:
     """`hist.get_mean_value()`, the same sum, over the recorded buckets only: hdrh walks every
-    bucket of the range (tens of thousands) in Python, a tenth of a second per summary."""
+    bucket of the range (tens of thousands) in Python, a tenth of a second per summary.
+    With `cap`, no value counts as more than `cap` (overflow counted at the limit)."""
     total_count = int(hist.get_total_count())
     if not total_count:
         return 0.0
@@ -48,12 +58,23 @@ def mean_value(hist: HdrHistogram) -> float:
     total: int = 0
     for index in np.flatnonzero(counts).tolist():
         top = hist.get_highest_equivalent_value(hist.get_value_from_index(index))
-        total += hist.get_count_at_index(index) * hist._hdr_median_equiv_value(top)
+        value = hist._hdr_median_equiv_value(top)
+        total += hist.get_count_at_index(index) * (value if cap is None else min(value, cap))
     return float(total) / total_count
 
 
+def _limit(metric: str) -> int:
+    """The largest value a metric's histogram holds as itself (µs for durations)."""
+    return _MAX_COUNT if unit_of(metric) == "count" else _MAX_MICROS
+
+
+def overflow_limit(unit: str) -> float:
+    """The largest value a metric of `unit` ("s" or "count") is summarised as: more overflows."""
+    return float(_MAX_COUNT) if unit == "count" else OVERFLOW_SECONDS
+
+
 def _new(metric: str) -> HdrHistogram:
-    return HdrHistogram(1, _MAX_COUNT if unit_of(metric) == "count" else _MAX_MICROS, 3)
+    return HdrHistogram(1, 2 * _limit(metric), 3)
 
 
 class MetricHistograms:
@@ -71,7 +92,8 @@ class MetricHistograms:
         hist = self._hists.get(metric)
         if hist is None:
             hist = self._hists[metric] = _new(metric)
-        hist.record_value(max(0, round(scaled)))
+        recorded, limit = max(0, round(scaled)), _limit(metric)
+        hist.record_value(recorded if recorded <= limit else 2 * limit)
 
     def encode(self) -> dict[str, str]:
         return {key: hist.encode().decode("ascii") for key, hist in self._hists.items()}
@@ -95,20 +117,24 @@ class MetricHistograms:
         if hist is None or hist.get_total_count() == 0:
             return None
         scale = 1.0 if unit_of(metric) == "count" else 1e-6
-        total = int(hist.get_total_count())
+        total, limit = int(hist.get_total_count()), _limit(metric)
+
+        def shown(value: int) -> float:  # overflow reads as the limit (as does the top bucket)
+            return min(value, limit) * scale
+
         values = [
-            hist.get_value_at_percentile(hdr_percentile(p / 100, total)) * scale
-            for p in PERCENTILES
+            shown(hist.get_value_at_percentile(hdr_percentile(p / 100, total))) for p in PERCENTILES
         ]
         return Summary(
-            count=int(hist.get_total_count()),
+            count=total,
             p50=values[0],
             p90=values[1],
             p95=values[2],
             p99=values[3],
-            max=hist.get_max_value() * scale,
-            mean=mean_value(hist) * scale,
+            max=shown(hist.get_max_value()),
+            mean=mean_value(hist, cap=limit) * scale,
             unit=unit_of(metric),
+            overflow=int(hist.get_count_at_value(2 * limit)),
         )
 
     def summaries(self) -> dict[str, dict[str, Any]]:

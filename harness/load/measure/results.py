@@ -33,6 +33,9 @@ class RunResults:
     # Distributed runs: one tally per Locust worker (records, submits, and for a worker that
     # died, its lost and unaccounted jobs).
     workers: list[dict[str, Any]] = field(default_factory=list)
+    # --stop-on-lost-slo: why the run stopped submitting early (the lost gate's outlook, when,
+    # after how many finished jobs); None when it did not
+    stopped: dict[str, Any] | None = None
 
     def add(self, rec: JobRecord, *, by_policy: bool = False) -> None:
         """Keep the record and put its metrics in the histograms."""
@@ -49,6 +52,7 @@ class RunResults:
             "settings": self.settings,
             "submits_sent": self.submits_sent,
             "workers": self.workers,
+            "stopped": self.stopped,
             "histograms": self.histograms.encode(),
             "records": [r.to_dict() for r in self.records],
         }
@@ -66,6 +70,7 @@ class RunResults:
             settings=data.get("settings", {}),
             submits_sent=data.get("submits_sent"),
             workers=data.get("workers", []),
+            stopped=data.get("stopped"),
         )
 
     def write(self, path: Path) -> None:
@@ -90,6 +95,7 @@ def merge_results(runs: list[RunResults]) -> RunResults:
     counted = [r.submits_sent for r in runs if r.submits_sent is not None]
     merged.submits_sent = sum(counted) if counted else None
     merged.workers = [w for run in runs for w in run.workers]
+    merged.stopped = next((r.stopped for r in runs if r.stopped is not None), None)
     for run in runs:
         merged.records.extend(run.records)
         merged.histograms.merge_encoded(run.histograms.encode())

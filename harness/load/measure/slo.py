@@ -27,7 +27,7 @@ from harness.load.measure.verdicts import (
     tally,
 )
 
-__all__ = ["Slo", "SloResult", "evaluate", "parse_slo"]
+__all__ = ["Slo", "SloResult", "evaluate", "job_tally", "parse_slo"]
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -63,6 +63,14 @@ class Slo:
         if self.stat is None or not self.stat.startswith("p") or self.op not in _ONE_SIDED:
             return None
         return float(self.stat[1:])
+
+    @property
+    def allowed_miss(self) -> float | None:
+        """The share of jobs a percentile gate lets miss (0.05 for `p95 < X`); None otherwise."""
+        percentile = self.percentile
+        if percentile is None:
+            return None
+        return allowed_miss_share(percentile, self.op in ("<", "<="))
 
     @property
     def per_job(self) -> bool:
@@ -146,14 +154,18 @@ def _by_value(slo: Slo, actual: float | None, scope: str) -> SloResult:
     return SloResult(slo, actual, Verdict.PASS if holds else Verdict.FAIL, scope)
 
 
+def job_tally(slo: Slo, records: Sequence[JobRecord]) -> Tally:
+    """The jobs under, over and undecided against a per-job gate (failed and lost: over)."""
+    intervals = [iv for r in records if (iv := job_interval(r, slo.metric)) is not None]
+    return tally(intervals, partial(_holds, slo))
+
+
 def _by_jobs(
     slo: Slo, actual: float | None, scope: str, records: Sequence[JobRecord], confidence: float
 ) -> SloResult:
-    intervals = [iv for r in records if (iv := job_interval(r, slo.metric)) is not None]
-    counts = tally(intervals, partial(_holds, slo))
-    percentile = slo.percentile
-    if percentile is not None:
-        allowed = allowed_miss_share(percentile, slo.op in ("<", "<="))
+    counts = job_tally(slo, records)
+    allowed = slo.allowed_miss
+    if allowed is not None:
         share = judge_share(counts, allowed, confidence)
         return SloResult(slo, actual, share.verdict, scope, share)
     return SloResult(slo, actual, _max_verdict(counts), scope, note=_max_note(counts))

@@ -1,18 +1,23 @@
 """The run's judgement in the typed report: warm-up apart, goodput, honest percentiles, exit code.
 
-Exit codes of a load run: 0 every gate passed; 1 a gate failed; 3 a gate was inconclusive (too
-few jobs, or detection intervals too wide) and none failed, unless `--inconclusive pass|fail`
-chose; 130 interrupted (checked by the caller first).
+Exit codes of a load run: 0 every gate passed; 1 a gate failed (a gate lost by a run that
+stopped early with `--stop-on-lost-slo` is failed); 3 a gate was inconclusive (too few jobs, or
+detection intervals too wide) and none failed, unless `--inconclusive pass|fail` chose; 130
+interrupted (checked by the caller first).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.load.measure.accounting import Bucket
+from harness.load.measure.early_stop import Outlook
 from harness.load.measure.goodput import Target, goodput, honest_percentiles
 from harness.load.measure.jobs import JobRecord
+from harness.load.measure.results import RunResults
 from harness.load.measure.slo import Slo
 from harness.load.measure.verdicts import Verdict
 from harness.load.measure.warmup import Warmup, WarmupSplit, cold_ids
@@ -25,11 +30,13 @@ __all__ = [
     "ColdJobs",
     "GoodputSection",
     "HonestRow",
+    "StopSection",
     "WarmupSection",
     "exit_code",
     "goodput_section",
     "honest_rows",
     "judged_jobs",
+    "stop_section",
     "warmup_report",
 ]
 
@@ -126,3 +133,55 @@ def exit_code(verdicts: Iterable[str], inconclusive: str | None = None) -> int:
     if Verdict.INCONCLUSIVE in seen:
         return {"pass": EXIT_PASSED, "fail": EXIT_FAILED}.get(str(inconclusive), EXIT_INCONCLUSIVE)
     return EXIT_PASSED
+
+
+@dataclass(frozen=True)
+class StopSection:
+    """Why a run stopped submitting before its budget or time ran out (--stop-on-lost-slo)."""
+
+    scenario: str  # the run that stopped; no later run was started
+    at: float  # epoch s: when the gate was found lost
+    slo: str  # the gate lost
+    jobs: int  # judged jobs then: under + over + undecided
+    under: int
+    over: int  # failed and lost jobs included
+    undecided: int
+    more: int | None  # the most jobs the run could still have added (None: unknown)
+    needed: int | None  # all-under jobs the gate needed to pass (None: a max gate)
+    confidence: float
+    submitted: int  # every job the run submitted, those in flight at the stop included
+    queued_cancelled: int  # jobs still queued at the run's end, cancelled by it
+    reason: str  # why the gate is lost, with its counts
+    explanation: str  # the whole story: when, after how many jobs, why, what was cancelled
+
+
+def stop_section(runs: Mapping[str, Sequence[RunResults]]) -> StopSection | None:
+    """The run that stopped early, from the reason its Locust process recorded."""
+    for scenario, repeats in runs.items():
+        for run in repeats:
+            if run.stopped is not None:
+                return _stop(scenario, run, run.stopped)
+    return None
+
+
+def _cancelled_by_the_harness(rec: JobRecord) -> bool:
+    """Cancelled by the stop or the run's end, not by the scenario (which keeps its `cancel`)."""
+    ended = rec.outcome == Bucket.CANCELLED.value and rec.cancel is None
+    return ended or rec.cleanup == Bucket.CANCELLED.value
+
+
+def _stop(scenario: str, run: RunResults, data: dict[str, Any]) -> StopSection:
+    look = Outlook.from_dict(data)
+    submitted = len(run.records)  # every submit has exactly one record (accounting)
+    cancelled = sum(1 for r in run.records if _cancelled_by_the_harness(r))
+    at = float(data["at"])
+    clock = time.strftime("%H:%M:%S", time.gmtime(at))
+    reason = look.explain()
+    text = (
+        f"stopped early at {clock} UTC after {submitted} jobs: {reason}; {cancelled} queued "
+        "jobs cancelled"
+    )
+    t = look.tally
+    return StopSection(scenario, at, look.slo, t.jobs, t.under, t.over, t.undecided, look.more,
+                       look.needed, look.confidence, submitted, cancelled, reason,
+                       text)  # fmt: skip

@@ -8,11 +8,14 @@ Never imports Locust (the runs are subprocesses).
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.load.measure.early_stop import first_lost, stopped_record
 from harness.load.measure.results import RunResults
+from harness.load.measure.slo import parse_slo
 from harness.load.run.scenarios import scenario
 from harness.load.run.settings import LoadSettings
 
@@ -114,7 +117,8 @@ class Plan:
         """Every scenario's repeats; after a Ctrl-C, what was measured so far.
 
         `--max-jobs` is the budget of the whole command: each run may spend what the runs
-        before it left, and once it is spent the remaining runs are skipped, said so.
+        before it left, and once it is spent the remaining runs are skipped, said so; so are
+        they once a run stopped early on a lost gate (`--stop-on-lost-slo`).
         """
         s, spent = self.settings, 0
         runs: dict[str, list[RunResults]] = {}
@@ -124,13 +128,35 @@ class Plan:
                 if s.max_jobs and left <= 0:
                     _say(f"load: {name} run {r + 1} skipped: --max-jobs {s.max_jobs} spent")
                     continue
-                _say(f"load: {name} run {r + 1}/{s.repeats} against {self.base_url}")
-                result = run(self.run_settings(name, r, left if s.max_jobs else 0), r)
+                settings = self.run_settings(name, r, left if s.max_jobs else 0)
+                result = self._lost_at_start(settings)
+                if result is None:
+                    _say(f"load: {name} run {r + 1}/{s.repeats} against {self.base_url}")
+                    result = run(settings, r)
                 spent += len(result.records)  # every submit attempt counts, even a refused one
                 runs.setdefault(name, []).append(result)
                 if result.interrupted:
                     return runs
+                if result.stopped is not None:  # a gate is lost: spend nothing more
+                    why = result.stopped.get("explanation", "")
+                    _say(f"load: {name} stopped early, no further runs: {why}")
+                    return runs
         return runs
+
+    def _lost_at_start(self, run: LoadSettings) -> RunResults | None:
+        """--stop-on-lost-slo with a budget no job set can pass a gate in (20 jobs never prove
+        a p95): the run is stopped before its first job, an empty result saying why."""
+        if not (run.stop_on_lost_slo and run.max_jobs):
+            return None
+        slos = [parse_slo(text) for text in run.slo]
+        look = first_lost(slos, [], more=run.max_jobs, confidence=run.confidence)
+        if look is None:
+            return None
+        now = time.time()
+        return RunResults(
+            run.scenario, started_at=now, ended_at=now, settings=run.to_dict(), submits_sent=0,
+            stopped=stopped_record(look, at=now, finished=0),
+        )  # fmt: skip
 
     def progress(self, name: str, r: int) -> Callable[[float], None]:
         s = self.settings

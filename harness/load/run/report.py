@@ -25,7 +25,14 @@ from harness.load.measure.truth import compare_with_truth
 from harness.load.measure.verdicts import DEFAULT_CONFIDENCE
 from harness.load.measure.warmup import NO_WARMUP, Warmup, apply_warmup
 from harness.load.run.fleet_model import fleet_predictor
-from harness.load.run.judging import goodput_section, honest_rows, judged_jobs, warmup_report
+from harness.load.run.judging import (
+    StopSection,
+    goodput_section,
+    honest_rows,
+    judged_jobs,
+    stop_section,
+    warmup_report,
+)
 from harness.load.run.report_model import (
     REPORT_VERSION,
     AccountingSection,
@@ -245,13 +252,25 @@ def _answer(section: ScenarioReport) -> CapacityAnswer:
 
 
 def _verdicts(slos: Sequence[Slo], sections: dict[str, ScenarioReport],
-              totals: AccountingSection, confidence: float) -> list[SloVerdict]:  # fmt: skip
+              totals: AccountingSection, confidence: float,
+              stop: StopSection | None = None) -> list[SloVerdict]:  # fmt: skip
     metrics = {name: {k: m.stats() for k, m in s.metrics.items()} for name, s in sections.items()}
     counts: dict[str, float] = {"submitted": totals.submitted, **totals.buckets()}
     counts["violations"] = sum(len(s.violations) for s in sections.values())
     jobs = {name: judged_jobs(s.jobs) for name, s in sections.items()}
     results = evaluate(list(slos), metrics, counts, jobs, confidence=confidence)
-    return [SloVerdict.of(r) for r in results]
+    return [_lost(SloVerdict.of(r), stop) for r in results]
+
+
+def _lost(verdict: SloVerdict, stop: StopSection | None) -> SloVerdict:
+    """The gate a run stopped on fails: it could no longer pass within that run (the counts
+    alone may still read inconclusive: the jobs that could have passed it were never sent)."""
+    if stop is None or (verdict.slo, verdict.scope) != (stop.slo, stop.scenario):
+        return verdict
+    if verdict.verdict == "pass":  # cannot happen when the decision is right: never hide it
+        return verdict
+    return replace(verdict, verdict="fail", passed=False,
+                   explanation=f"{verdict.explanation}; stopped early: {stop.reason}")  # fmt: skip
 
 
 def _judged_section(
@@ -289,6 +308,7 @@ def build_report(
         for name, repeats in runs.items()
     }
     totals = sum((s.accounting for s in sections.values()), AccountingSection())
+    stop = stop_section(runs)
     return LoadReport(
         version=REPORT_VERSION,
         generated_at=time.time() if generated_at is None else generated_at,
@@ -297,6 +317,7 @@ def build_report(
         interrupted=any(r.interrupted for repeats in runs.values() for r in repeats),
         accounting=totals,
         capacity=[_answer(s) for s in sections.values()],
-        slos=_verdicts(slos, sections, totals, confidence),
+        slos=_verdicts(slos, sections, totals, confidence, stop),
         scenarios=sections,
+        stopped_early=stop,
     )

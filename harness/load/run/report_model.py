@@ -20,7 +20,7 @@ from harness.load.measure.server_times import ServerTimes
 from harness.load.measure.slo import SloResult
 from harness.load.measure.timeline import Timeline
 from harness.load.measure.truth import TruthCheck
-from harness.load.run.judging import GoodputSection, HonestRow, WarmupSection
+from harness.load.run.judging import GoodputSection, HonestRow, StopSection, WarmupSection
 
 __all__ = [
     "REPORT_SCHEMA",
@@ -88,13 +88,15 @@ class MetricSummary:
     p99: float
     max: float
     mean: float
+    overflow: int  # values over the histograms' range: in `count`, figures on them at the limit
 
     @classmethod
     def of(cls, metric: str, summary: Summary) -> MetricSummary:
         known = METRICS.get(metric)
         label = known.label if known else metric.replace("_", " ")
         return cls(metric, label, summary.unit, summary.count, summary.p50, summary.p90,
-                   summary.p95, summary.p99, summary.max, summary.mean)  # fmt: skip
+                   summary.p95, summary.p99, summary.max, summary.mean,
+                   summary.overflow)  # fmt: skip
 
     def stats(self) -> dict[str, float]:
         """What an SLO may gate: `queue_wait.p95`, `polls_per_job.mean`..."""
@@ -369,6 +371,7 @@ class LoadReport:
     capacity: list[CapacityAnswer]
     slos: list[SloVerdict]
     scenarios: dict[str, ScenarioReport]
+    stopped_early: StopSection | None = None  # --stop-on-lost-slo: the lost gate, when, why
 
     @property
     def slos_passed(self) -> bool:

@@ -258,6 +258,10 @@ class LoadSettings:
         "0", "first jobs kept out of figures and gates, reported apart: a duration (30s) or a "
         "job count (5jobs)", check=_warmup, metavar="30s|5jobs",
     )  # fmt: skip
+    stop_on_lost_slo: bool = setting(
+        False, "stop submitting once a percentile or max gate can no longer pass within the "
+        "budget or time left (queued jobs cancelled; the gate fails)",
+    )  # fmt: skip
     junit: str | None = setting(None, "SLO verdicts as JUnit XML", metavar="PATH")
     seed: int = setting(0, "seed of the arrivals (repeat r uses seed + r)", parse=int,
                         locust="--harness-seed")  # fmt: skip
@@ -301,8 +305,19 @@ class LoadSettings:
             yield f"settings version {self.version}: this harness reads {SETTINGS_VERSION}"
         if self.expect_workers and self.processes:
             yield "--expect-workers and --processes: choose one (workers elsewhere, or here)"
+        if self.stop_on_lost_slo:
+            yield from self._stop_problems()
         if self.base_url is not None and self.emulator_fault:
             yield "--emulator-fault needs the embedded emulator: drop --base-url"
+
+    def _stop_problems(self) -> Iterator[str]:
+        from harness.load.measure.slo import parse_slo
+
+        if not any(parse_slo(text).per_job for text in self.slo if not _slos((text,))):
+            yield ("--stop-on-lost-slo needs an --slo percentile or max gate to judge "
+                   "(e.g. 'queue_wait.p95<30s')")  # fmt: skip
+        elif self.repeats > 1:
+            yield "--stop-on-lost-slo judges one run: drop --repeats (gates judge repeats together)"
 
     def outputs(self) -> list[tuple[str, str]]:
         """(flag, path) of every file the run will write."""

@@ -1,5 +1,10 @@
 """The process's ledger of jobs: budget, in-flight flows, and the finished records.
 
+Two ways to stop: `close` (the run's end, Ctrl-C: every flow killed, queued jobs cancelled, the
+rest counted lost), and `stop_spending` (a lost gate, --stop-on-lost-slo: no more submits, queued
+jobs cancelled while their flows go on, so each ends as the server says: cancelled, or run to
+the end if it had started; nothing is made up as lost).
+
 Uses gevent (flows are greenlets) but not Locust, so the run-end cleanup is testable alone.
 """
 
@@ -36,12 +41,17 @@ class JobBook:
         self.by_policy = by_policy
         self.group = Group()
         self.flows: dict[int, LoadJob] = {}
+        self._runners: dict[int, Runner] = {}  # the driver of each flow in `flows`
+        self._cancelling: set[int] = set()  # jobs whose stop cancel was sent
         self.listeners: list[Callable[[JobRecord], None]] = []  # each finished record
         self.accept_listeners: list[Callable[[JobRecord], None]] = []  # each accepted submit
         self.drivers: list[Any] = []  # each counts the submits it put on the wire
         self.schedulers = 0  # arrival schedules still submitting
         self.schedules_ended = 0  # arrival schedules spent (window over or budget out)
         self.submitted = 0
+        self.planned = 0  # jobs the arrival schedules that began mean to submit in all
+        self.plans = 0  # arrival schedules that said how many jobs they mean to submit
+        self._halted = False  # a lost gate stopped the spending (--stop-on-lost-slo)
         self._closed = False
         self._final = Event()  # set once `close` is done: every record is in `results`
         # jobs the run's end killed after their flow started, with the runner of each
@@ -50,22 +60,58 @@ class JobBook:
 
     def take_budget(self) -> bool:
         """One more submit allowed? The budget caps submits whatever the scenario."""
-        if self._closed or (self.budget is not None and self.submitted >= self.budget):
+        if self._closed or self._halted:
             return False
-        if self.granted is not None and (not self.granted.take() or self._closed):
-            return False  # (closed while waiting for permits: no more submits)
+        if self.budget is not None and self.submitted >= self.budget:
+            return False
+        if self.granted is not None and (not self.granted.take() or self._closed or self._halted):
+            return False  # (closed or halted while waiting for permits: no more submits)
         self.submitted += 1
         return True
+
+    def plan(self, jobs: int) -> None:
+        """An arrival schedule begins: it will ask for at most `jobs` submits."""
+        self.planned += jobs
+        self.plans += 1
+
+    def stop_spending(self) -> None:
+        """A lost gate: no more submits from now on, and every job still queued is cancelled
+        (one accepted later too); jobs already running go on to their end."""
+        self._halted = True
+        for key, job in list(self.flows.items()):
+            self._cancel_queued(job, self._runners[key])
+
+    @property
+    def drained(self) -> bool:
+        """No flow or stop cancel is in flight."""
+        return len(self.group) == 0
+
+    def _cancel_queued(self, job: LoadJob, run: Runner) -> None:
+        rec = job.record
+        if rec is None or rec.request_id is None or id(job) in self._cancelling:
+            return  # not accepted yet: `_accepted` cancels it once it is
+        self._cancelling.add(id(job))
+
+        def cancel() -> None:
+            try:  # the flow's next poll sees the outcome and ends the job as the server says
+                outcome = run(job.cleanup_flow())  # sent only if it was last seen queued
+            except Exception as exc:
+                outcome = f"error: {type(exc).__name__}"
+            if outcome is not None:
+                rec.cleanup = outcome
+
+        self.group.spawn(cancel)
 
     def start(self, job: LoadJob, body: Any, run: Runner) -> None:
         """Run one job's flow (driven by `run`) in the book's group. It ends in exactly one
         record: its own when it runs to the end, or, if the run's end kills it, the abandoned
         one `close` makes (`run` then drives its clean-up cancel)."""
 
-        job.on_accepted = self._accepted
+        job.on_accepted = lambda rec: self._accepted(job, run, rec)
 
         def go() -> None:
             self.flows[id(job)] = job
+            self._runners[id(job)] = run
             try:
                 rec = run(job.flow(body))
             except BaseException:  # killed by the run's end (or a bug): started, so it may
@@ -73,13 +119,16 @@ class JobBook:
                 raise
             finally:
                 self.flows.pop(id(job), None)
+                self._runners.pop(id(job), None)
             self.finish(rec)
 
         self.group.spawn(go)
 
-    def _accepted(self, rec: JobRecord) -> None:
+    def _accepted(self, job: LoadJob, run: Runner, rec: JobRecord) -> None:
         for listener in self.accept_listeners:
             listener(rec)
+        if self._halted:  # its submit was on the wire when the spending stopped
+            self._cancel_queued(job, run)
 
     def finish(self, rec: JobRecord) -> None:
         self.results.add(rec, by_policy=self.by_policy)

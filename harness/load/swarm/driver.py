@@ -1,7 +1,7 @@
 """Locust's FastHttpSession as one more driver of the client's flows (beside `Client` and
 `AsyncClient`): each `Send` goes over the session's own connection pool and is reported to
 Locust's request event, so Locust counts it, under the same bounds as the reference client:
-the step's total deadline (a gevent timeout) and byte cap (`bounds.read_capped`), the answer
+the step's total deadline (`deadlines`) and byte cap (`bounds.read_capped`), the answer
 scrubbed of tokens. Uses gevent and geventhttpclient, not Locust itself (the session is handed
 in).
 """
@@ -22,6 +22,7 @@ from harness.client.base import ClientSettings
 from harness.client.bounds import Body, Cut, read_capped
 from harness.client.flows import Flow, Send, drive
 from harness.client.transport import Received
+from harness.load.swarm.deadlines import Deadline, Deadlines
 from harness.secrets import scrub_bytes
 
 __all__ = ["AnswerFailed", "FastHttpDriver", "LoadClient", "RequestBuilder"]
@@ -33,11 +34,6 @@ _CHUNK = 64 * 1024
 _MIN_TIMER = 0.001  # seconds
 _WIRE = "chronoedit.fasthttp"  # a request's url, headers and body as the session takes them
 _WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-
-
-class _Deadline(gevent.GreenletExit):  # type: ignore[misc]
-    """A request's total deadline. A GreenletExit, because geventhttpclient retries on any
-    other exception (a plain gevent.Timeout would be swallowed and the request sent again)."""
 
 
 class LoadClient(ClientSettings):
@@ -105,6 +101,7 @@ class FastHttpDriver:
     def __post_init__(self) -> None:
         self._clients: dict[tuple[str, str, int | None], Any] = {}
         self._event = self.session.request_event
+        self._deadlines = Deadlines()
 
     def run(self, flow: Flow[Any]) -> Any:
         return drive(flow, self.send, _pause)
@@ -115,14 +112,12 @@ class FastHttpDriver:
         if wire.name == "submit":
             self.submits_sent += 1
         sent_at, started = time.time(), time.perf_counter()
-        late = _Deadline()  # what the one timer (connect to last byte) raises in this greenlet
-        timer = gevent.Timeout(step.timeout, late)
-        timer.start()
+        late = self._deadlines.arm(step.timeout)  # one deadline, connect to last byte
         try:
             raw = wire.client.request(wire.method, wire.uri, body=wire.body, headers=wire.headers)
             body = _read(raw, step.limit, late)
             headers = [(k, v) for k, v in raw.items() if k.lower() not in _WIRE_HEADERS]
-        except _Deadline as hit:
+        except Deadline as hit:
             if hit is not late:
                 raise
             error: httpx.RequestError = httpx.ReadTimeout(
@@ -135,7 +130,7 @@ class FastHttpDriver:
             self._report(wire, sent_at, started, 0, error)
             raise error from None
         finally:
-            timer.cancel()
+            self._deadlines.disarm()
         status = raw.status_code
         failure = (
             AnswerFailed(body.note(step.limit, step.timeout)) if not body.whole
@@ -178,9 +173,13 @@ class FastHttpDriver:
         )
 
 
-def _read(raw: Any, limit: int, deadline: _Deadline) -> Body:
+def _read(raw: Any, limit: int, deadline: Deadline) -> Body:
     """The body, at most `limit` bytes, before the request's `deadline` strikes: a trickling
     server cannot hold the greenlet. A cut body closes the socket, never reused."""
+    if raw.message_complete:  # the whole answer came with its headers (a poll's usually does)
+        content = bytes(raw.read())  # from the buffer: no socket read, nothing to wait for
+        cut = Cut.CAP if len(content) > limit else None
+        return Body(content[:limit], len(content), cut)
     late = False
 
     def chunks() -> Iterator[bytes]:
@@ -188,7 +187,7 @@ def _read(raw: Any, limit: int, deadline: _Deadline) -> Body:
         while True:
             try:
                 chunk = bytes(raw.read(_CHUNK))
-            except _Deadline as hit:
+            except Deadline as hit:
                 if hit is not deadline:
                     raise
                 late = True

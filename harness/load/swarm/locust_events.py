@@ -6,6 +6,11 @@ N`, or `--master` with workers on other machines): workers send their records to
 over Locust's messages and take submit permits from it (`swarm.distributed`); the master
 writes the results. Nothing is shared on disk.
 
+With `--stop-on-lost-slo` whoever holds the run's records (the single process, or the master)
+watches them (`swarm.stopping`); once a gate can no longer pass, the spending stops (workers are
+told), queued jobs are cancelled, running ones end, and the run quits as when every job is done,
+the reason in the results.
+
 With `--quit-when-done` a worker tells its master "done" (a custom Locust message) once every
 user it was given has spent its arrival schedule and its book is idle (a worker given no user
 is done at once); when every worker has said so the master quits, as `--run-time` would.
@@ -34,8 +39,9 @@ from harness.load.measure.metrics import metrics_of
 from harness.load.measure.results import RunResults
 from harness.load.run.runner import STARTED, WORKER_JOINED
 from harness.load.swarm.book import JobBook
-from harness.load.swarm.distributed import Master, Worker
+from harness.load.swarm.distributed import Master, Worker, drain
 from harness.load.swarm.locust_options import add_options, settings_of
+from harness.load.swarm.stopping import SloWatch
 
 __all__ = ["book_for", "fire_job_metrics"]
 
@@ -95,6 +101,7 @@ def book_for(environment: Environment, scenario: str, *, by_policy: bool = False
             workers = int(getattr(opts, "expect_workers", 1) or 1)
             rate = settings.rate or 0.0
             worker.adopt(book, max_jobs=settings.max_jobs, rate=rate, workers=workers)
+            worker.planned = lambda: _planned(environment.runner)
         _State.book = book
     return _State.book
 
@@ -110,6 +117,43 @@ def _on_start(environment: Environment, **_kw: Any) -> None:
     opts: Any = environment.parsed_options
     if isinstance(runner, WorkerRunner) and opts is not None and opts.quit_when_done:
         gevent.spawn(_watch_until_done, runner)
+    if not isinstance(runner, WorkerRunner) and opts is not None:
+        watch = SloWatch(settings_of(opts))
+        if watch.enabled:
+            gevent.spawn(_watch_slos, runner, watch)
+
+
+def _planned(runner: Any) -> int | None:
+    """Jobs this process's arrival schedules mean to submit, once every user's has begun."""
+    book = _State.book
+    if book is None or not _State.spawned or book.plans < (runner.target_user_count or 0):
+        return None
+    return book.planned
+
+
+def _watch_slos(runner: Any, watch: SloWatch) -> None:
+    """--stop-on-lost-slo: the master decides on its workers' records; one process on its own."""
+    master = _State.master
+    if master is not None:
+        watch.watch(lambda: master.results, master.caps, lambda: master.finishing,
+                    master.stop_early)  # fmt: skip
+        return
+
+    def results() -> RunResults | None:
+        return None if _State.book is None else _State.book.results
+
+    def caps() -> tuple[int | None, int | None]:
+        return (None if _State.book is None else _State.book.budget, _planned(runner))
+
+    def stop(record: dict[str, Any]) -> None:
+        book = _State.book
+        assert book is not None  # a gate is judged on its records
+        book.results.stopped = record
+        _log.warning("stopping early: %s", record.get("explanation", ""))
+        drain(book)
+        gevent.spawn(runner.quit)  # not from the runner's own greenlets: quit kills them
+
+    watch.watch(results, caps, lambda: _State.book is not None and _State.book.closed, stop)
 
 
 def _worker_done(runner: WorkerRunner) -> bool:
@@ -134,6 +178,8 @@ def _watch_until_done(runner: WorkerRunner) -> None:
 
 def _on_spawned(**_kw: Any) -> None:
     _State.spawned = True
+    if _State.master is not None:
+        _State.master.spawned = True
 
 
 def _on_done(environment: Environment, msg: Any, **_kw: Any) -> None:
@@ -197,11 +243,13 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
     if isinstance(runner, MasterRunner):
         runner.register_message(_DONE, _on_done)
         budget = settings_of(opts).max_jobs if opts is not None else 0
-        _State.master = Master(runner, max_jobs=budget)
+        workers = int(getattr(opts, "expect_workers", 1) or 1)
+        _State.master = Master(runner, max_jobs=budget, workers=workers)
     if opts is not None and not isinstance(runner, WorkerRunner):
         _RESULTS_PATH[:] = [opts.harness_results]
     if isinstance(runner, WorkerRunner):
         _State.worker = Worker(runner)
+        _State.worker.done = lambda: runner.send_message(_DONE)
         print(WORKER_JOINED, file=sys.stderr, flush=True)  # `load --worker` reads this
         # The master tells workers when to stop; a stray SIGINT (Locust's master nudges its
         # children after 3 s) must not interrupt a worker while it cancels queued jobs.

@@ -68,6 +68,7 @@ class WorkerTally:
     open: dict[str, list[Any]] = field(default_factory=dict)  # accepted, no record yet
     lost: int = 0  # accepted jobs with no record: reported lost for it at the end
     unaccounted: int = 0  # submits it may have made that no message ever named
+    planned: int | None = None  # jobs its arrival schedules mean to submit (None: not yet told)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -104,6 +105,8 @@ class Gather:
             self.results.add(rec, by_policy=self.by_policy)
         tally.submits_sent = max(tally.submits_sent, int(message.get("submits_sent", 0)))
         tally.permits = max(tally.permits, int(message.get("permits", 0)))
+        if message.get("planned") is not None:
+            tally.planned = int(message["planned"])
         if message.get("final"):
             tally.state = "finished"
 

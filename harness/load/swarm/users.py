@@ -76,6 +76,8 @@ class ArrivalUser(FastHttpUser):
         span = s.duration
         deadline = time.time() + s.duration + s.drain
         self.book.schedulers += 1
+        # the schedule is fixed in advance: its length caps this user's submits exactly
+        self.book.plan(sum(1 for _ in schedule.offsets(span)))
         origin = time.time()
         try:
             for index, offset in enumerate(schedule.offsets(span)):
