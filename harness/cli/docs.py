@@ -87,15 +87,17 @@ def _proof(rule: Rule) -> str:
 
 
 def contract_rules_table() -> str:
-    """docs/contract.md's rule list: every rule with its level, endpoints, checks and faults."""
+    """docs/contract.md's rule list: every rule with its level, endpoints, the situations a run
+    must create to exercise it, its checks and faults."""
     lines = [
-        "| rule | level | text | endpoints | checked by | proven by fault |",
-        "|---|---|---|---|---|---|",
+        "| rule | level | text | endpoints | needs | checked by | proven by fault |",
+        "|---|---|---|---|---|---|---|",
     ]
     for rule in all_rules():
         lines.append(
             f"| `{rule.id}` | {rule.level} | {_cell(rule.text)} | {', '.join(rule.endpoints)} "
-            f"| {_ids(checks_of(rule.id))} | {_proof(rule)} |"
+            f"| {_cell('; '.join(rule.situations))} | {_ids(checks_of(rule.id))} "
+            f"| {_proof(rule)} |"
         )
     return "\n".join(lines)
 

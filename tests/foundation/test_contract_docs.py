@@ -87,6 +87,8 @@ def test_contract_lists_every_rule_with_its_level_and_text() -> None:
         row = next(line for line in contract.splitlines() if line.startswith(f"| `{rule.id}` |"))
         assert f"| {rule.level} |" in row
         assert rule.text.replace("|", "\\|") in row
+        assert rule.situations, f"{rule.id}: say what a run must create to exercise it"
+        assert all(s.replace("|", "\\|") in row for s in rule.situations)
 
 
 # Spelled in pieces so that this file does not match itself.
