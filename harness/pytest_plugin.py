@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["CheckItem", "ExploreItem", "chronoedit_mock", "mock_session"]
 
 EXPLORE = "stateful-exploration"
+EXPLORE_JOBS = 6  # on a server: its own budget, so the checks' run cannot leave it none
 
 MOCK_WAITS = (0.01, 0.05, 0.2)  # virtual seconds; a cheapest job takes 0.04 on the mock
 LIVE_WAITS = (0.5, 2.0, 5.0)  # real seconds on a live server (a cheapest job: a few seconds)
@@ -39,6 +40,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chronoedit-token", help="its token (default: $RUNCOMFY_API_TOKEN)")
     group.addoption("--chronoedit-second-token", help="a second tenant's token")
     group.addoption("--chronoedit-max-jobs", type=int, default=12, help="job budget (12)")
+    group.addoption(
+        "--chronoedit-explore-jobs",
+        type=int,
+        default=EXPLORE_JOBS,
+        help=f"jobs the stateful exploration may create on a server, besides "
+        f"--chronoedit-max-jobs ({EXPLORE_JOBS}; 0 skips it)",
+    )
     group.addoption("--chronoedit-strict", action="store_true", help="SHOULD failures fail")
     group.addoption(
         "--chronoedit-mock-fault",
@@ -107,7 +115,7 @@ class CheckItem(pytest.Item):
 class ExploreItem(pytest.Item):
     """Stateful exploration (Hypothesis): random call sequences judged answer by answer; a
     broken rule fails with the shrunk sequence, also written as a replayable shell script.
-    On a live server it runs after the checks, with the jobs their run left of the budget."""
+    On a live server it runs after the checks, within its own job budget."""
 
     def runtest(self) -> None:
         from harness.conform.explore import explore
@@ -115,10 +123,10 @@ class ExploreItem(pytest.Item):
         config = self.config
         base_url = config.getoption("chronoedit_base_url")
         if base_url:
-            left = config.getoption("chronoedit_max_jobs") - len(_shared_run(config).jobs)
-            if left <= 0:
-                pytest.skip("no job left of --chronoedit-max-jobs for the exploration")
-            result = explore(_live_factory(config), budget=left, examples=10, steps=10)
+            budget = config.getoption("chronoedit_explore_jobs")
+            if budget <= 0:
+                pytest.skip("--chronoedit-explore-jobs is 0: no job for the exploration")
+            result = explore(_live_factory(config), budget=budget, examples=10, steps=10)
         else:
             faults = config.getoption("chronoedit_mock_fault")
             result = explore(_mock_factory(faults), budget=2000, examples=150, steps=10)

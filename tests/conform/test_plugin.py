@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,22 @@ def test_the_exploration_item_fails_on_a_fault_and_writes_a_replay_script(tmp_pa
     assert "a cancel said cancelled, yet /status says in_queue" in script
     assert "$RUNCOMFY_API_TOKEN" in script
     assert "emulator-token" not in script + proc.stdout
+
+
+def test_the_exploration_has_its_own_budget_on_a_server(tmp_path: Path) -> None:
+    """On a server the exploration no longer depends on what the checks' run left: it has
+    `--chronoedit-explore-jobs`, and 0 skips it without creating a job."""
+    from harness.emulator import EmulatorServer
+
+    with EmulatorServer() as server:
+        env = {**os.environ, "RUNCOMFY_API_TOKEN": server.token}
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--chronoedit", "-q",
+             "-rs", "-k", "stateful-exploration", "--chronoedit-base-url", server.base_url,
+             "--chronoedit-explore-jobs", "0", str(tmp_path)],
+            capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False, env=env,
+        )  # fmt: skip
+        created = server.ground_truth()
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "--chronoedit-explore-jobs is 0" in proc.stdout
+    assert created == []
